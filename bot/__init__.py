@@ -1,0 +1,1 @@
+"""Coachbot: the application (flows, storage, adapters, composition root and CLI)."""

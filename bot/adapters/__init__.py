@@ -1,0 +1,1 @@
+"""Chat adapters: each translates between one platform and the core's messages. Nothing else."""

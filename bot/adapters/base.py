@@ -1,0 +1,33 @@
+"""The small interface every chat adapter implements: start, stop, send, and a callback.
+
+Adapters translate only. They never decide what to say, whom to answer, or whether an event
+is a duplicate: they turn platform events into `Inbound`, hand them to the callback, and
+turn `Outbound` into platform calls, raising `SendError` subclasses on failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from bot.domain.messages import Inbound, InboundAck, Outbound, Platform, SendReceipt
+
+InboundHandler = Callable[[Inbound], Awaitable[InboundAck]]
+
+
+class ChatAdapter(Protocol):
+    @property
+    def platform(self) -> Platform: ...
+
+    async def start(self, on_inbound: InboundHandler) -> None:
+        """Begin receiving; every event becomes one `on_inbound` call, awaited before it is
+        confirmed to the platform (so an event is never lost between fetch and handling)."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop receiving and release connections. Safe to call twice."""
+        ...
+
+    async def send(self, message: Outbound) -> SendReceipt:
+        """Send one message or raise a `SendError` (RateLimited, RecipientBlocked, ...)."""
+        ...

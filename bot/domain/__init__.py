@@ -1,0 +1,1 @@
+"""Platform-neutral messages and errors: what flows and adapters exchange."""

@@ -1,0 +1,90 @@
+"""Immutable, platform-neutral messages. Adapters translate platform events into `Inbound`
+and `Outbound` into platform calls; flows only ever see these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+Platform = Literal["console", "telegram", "slack"]
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who someone is on one platform: a console e-mail, a Telegram chat id, a Slack user id."""
+
+    platform: Platform
+    external_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A button. `value` comes back in `Inbound.choice` when pressed; `label` is shown."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """Something a person did: typed text, a /command, or pressed a choice.
+
+    `event_id` is the platform's id for the event (Telegram update id, Slack event id,
+    a console counter); (platform, event_id) is unique, so a redelivered event is handled once.
+    `reply_to` names the message whose choice was pressed, so an old keyboard can be recognised.
+    """
+
+    identity: Identity
+    event_id: str
+    received_at: datetime
+    text: str = ""
+    choice: str | None = None
+    reply_to: str | None = None
+    display_name: str | None = None
+
+    @property
+    def command(self) -> tuple[str, str] | None:
+        """`("menu", "")` for "/menu", `("language", "en")` for "/language en", else None."""
+        stripped = self.text.strip()
+        if not stripped.startswith("/") or len(stripped) < 2:
+            return None
+        name, _, argument = stripped[1:].partition(" ")
+        return name.split("@", 1)[0].lower(), argument.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """One message to one person. `text` is Markdown; adapters render it for their platform.
+
+    `images` are local file paths named by the program's Markdown; `choices` become buttons.
+    `delivery_key` is the outbox key, unique per message, for idempotent sends.
+    """
+
+    recipient: Identity
+    text: str
+    delivery_key: str
+    choices: tuple[Choice, ...] = ()
+    images: tuple[str, ...] = ()
+    sent_at: datetime | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SendReceipt:
+    """What the platform said about a sent message: its id there, for later edits."""
+
+    platform_message_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class InboundAck:
+    """The core's answer to an inbound event, so an adapter can acknowledge it on its platform.
+
+    `accepted` is False for a duplicate or a press on an old keyboard; `notice` is a short text
+    for the platform's acknowledgement (Telegram's answerCallbackQuery), `chosen_label` the label
+    an adapter may show in place of the buttons of the message that was answered.
+    """
+
+    accepted: bool
+    notice: str | None = None
+    chosen_label: str | None = None

@@ -1,0 +1,156 @@
+"""The tables. Names follow DESIGN.md's words: one word for one thing, in code and database.
+
+Datetimes are UTC and timezone-aware (see `UTCDateTime`). JSON columns hold small lists
+and maps whose shape is documented on the field.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.storage.types import UTCDateTime
+
+
+def _utc(**kwargs: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kwargs)
+
+
+def _json(default: Any) -> Any:
+    return Field(default_factory=default, sa_column=Column(JSON, nullable=False))
+
+
+class Person(SQLModel, table=True):
+    """Someone Coachbot knows: learner, manager, coach or trainer (roles follow from links)."""
+
+    __tablename__ = "persons"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, index=True)
+    name: str
+    language: str | None = None  # "nl" | "en"; None: the program's language
+    timezone: str | None = None  # IANA name; None: the cohort's timezone
+    created_at: datetime = _utc()
+
+
+class Identity(SQLModel, table=True):
+    """A person's account on one platform. (platform, external_id) is unique."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="persons.id", index=True)
+    platform: str  # "console" | "telegram" | "slack"
+    external_id: str
+    blocked_at: datetime | None = _utc(default=None)  # the person blocked the bot here
+    created_at: datetime = _utc()
+
+
+class Cohort(SQLModel, table=True):
+    """One run of a program with real session dates, imported from a YAML roster."""
+
+    __tablename__ = "cohorts"
+    id: str = Field(primary_key=True)
+    program_id: str
+    timezone: str
+    sessions: dict[str, str] = _json(dict)  # session id -> ISO local datetime "2027-01-12T09:00"
+    imported_at: datetime = _utc()
+
+
+class CohortMember(SQLModel, table=True):
+    """A coach or manager of a cohort (learners are `Enrolment`s)."""
+
+    __tablename__ = "cohort_members"
+    __table_args__ = (UniqueConstraint("cohort_id", "person_id", "role"),)
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: str = Field(foreign_key="cohorts.id", index=True)
+    person_id: int = Field(foreign_key="persons.id")
+    role: str  # "coach" | "manager"
+
+
+class Enrolment(SQLModel, table=True):
+    """A learner in a cohort: their choices, state and development points."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (UniqueConstraint("cohort_id", "person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: str = Field(foreign_key="cohorts.id", index=True)
+    person_id: int = Field(foreign_key="persons.id", index=True)
+    manager_id: int | None = Field(default=None, foreign_key="persons.id")
+    started_at: datetime | None = _utc(default=None)  # first contact on any chat platform
+    paused_at: datetime | None = _utc(default=None)  # set while paused
+    removed_at: datetime | None = _utc(default=None)  # left the roster; nothing more is sent
+    chosen: list[str] = _json(list)  # ids of chosen optional interventions
+    development_points: list[str] = _json(list)  # competencies, weakest first
+    awaiting: dict[str, Any] = _json(dict)  # what free text would answer: {"intervention": id, ...}
+    catch_up_offered: list[str] = _json(list)  # intervention ids already offered as catch-up
+    created_at: datetime = _utc()
+
+
+class Delivery(SQLModel, table=True):
+    """One planned outbound message in the outbox. `key` is unique: planning is idempotent.
+
+    status: planned -> sending -> sent | failed (retry at `due_at`, `attempts` counted)
+    | cancelled (re-planned away) | skipped (past and optional) | held (person unreachable).
+    """
+
+    __tablename__ = "deliveries"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    person_id: int = Field(foreign_key="persons.id", index=True)
+    enrolment_id: int | None = Field(default=None, foreign_key="enrolments.id", index=True)
+    kind: str  # "intervention" | "catch_up" | "reply" | "reminder"
+    intervention_id: str | None = None
+    occurrence: str = ""  # "" or the local date of a recurring one
+    due_at: datetime = _utc(index=True)
+    status: str = Field(default="planned", index=True)
+    attempts: int = 0
+    claimed_at: datetime | None = _utc(default=None)
+    sent_at: datetime | None = _utc(default=None)
+    platform: str | None = None  # where it went
+    platform_message_id: str | None = None
+    last_error: str | None = None  # an error class and code, never message content
+    payload: dict[str, Any] = _json(dict)  # replies: {"text", "choices": [[label, value]], "images"}
+    created_at: datetime = _utc()
+
+
+class Progress(SQLModel, table=True):
+    """A learner's state of one intervention (one occurrence of a recurring one)."""
+
+    __tablename__ = "progress"
+    __table_args__ = (UniqueConstraint("enrolment_id", "intervention_id", "occurrence"),)
+    id: int | None = Field(default=None, primary_key=True)
+    enrolment_id: int = Field(foreign_key="enrolments.id", index=True)
+    intervention_id: str
+    occurrence: str = ""
+    delivered_at: datetime | None = _utc(default=None)
+    done_at: datetime | None = _utc(default=None)
+    step: int = 0  # quiz question / assessment statement the learner is at
+    state: dict[str, Any] = _json(dict)  # per type: {"answers": [...]} etc.
+
+
+class Response(SQLModel, table=True):
+    """What a learner answered. Free text is private unless `shared`."""
+
+    __tablename__ = "responses"
+    id: int | None = Field(default=None, primary_key=True)
+    enrolment_id: int = Field(foreign_key="enrolments.id", index=True)
+    intervention_id: str
+    kind: str  # "quiz" | "assessment" | "reflection" | "practice" | "peer-feedback" | "tip"
+    step: int = 0  # question or statement index
+    value: str | None = None  # chosen option index, scale score, "done"
+    text: str | None = None  # free text (reflections): personal data
+    competency: str | None = None  # assessments
+    shared: bool = False
+    created_at: datetime = _utc()
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Inbound events already handled: a redelivered event has no second effect."""
+
+    __tablename__ = "processed_events"
+    platform: str = Field(primary_key=True)
+    event_id: str = Field(primary_key=True)
+    processed_at: datetime = _utc()

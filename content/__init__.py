@@ -1,0 +1,1 @@
+"""Program format: schema, loader and validator. Pure: no database, no network."""

@@ -1,0 +1,1 @@
+"""Time: the Clock, `when` expressions to dated deliveries, and the APScheduler set-up."""
