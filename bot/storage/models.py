@@ -80,6 +80,7 @@ class Enrolment(SQLModel, table=True):
     person_id: int = Field(foreign_key="persons.id", index=True)
     manager_id: int | None = Field(default=None, foreign_key="persons.id")
     started_at: datetime | None = _utc(default=None)  # first contact on any chat platform
+    active_since: datetime | None = _utc(default=None)  # first contact or last resume
     paused_at: datetime | None = _utc(default=None)  # set while paused
     removed_at: datetime | None = _utc(default=None)  # left the roster; nothing more is sent
     chosen: list[str] = _json(list)  # ids of chosen optional interventions
@@ -99,7 +100,7 @@ class Delivery(SQLModel, table=True):
     __tablename__ = "deliveries"
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True)
-    person_id: int = Field(foreign_key="persons.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="persons.id", index=True)  # None: a stranger
     enrolment_id: int | None = Field(default=None, foreign_key="enrolments.id", index=True)
     kind: str  # "intervention" | "catch_up" | "reply" | "reminder"
     intervention_id: str | None = None
@@ -112,7 +113,9 @@ class Delivery(SQLModel, table=True):
     platform: str | None = None  # where it went
     platform_message_id: str | None = None
     last_error: str | None = None  # an error class and code, never message content
-    payload: dict[str, Any] = _json(dict)  # replies: {"text", "choices": [[label, value]], "images"}
+    # replies: {"to": [platform, external_id], "text", "choices": [[label, value]], "images"};
+    # a stranger's reply payload is emptied once sent, so nothing about them stays.
+    payload: dict[str, Any] = _json(dict)
     created_at: datetime = _utc()
 
 

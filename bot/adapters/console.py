@@ -1,0 +1,96 @@
+"""The console adapter: a chat in the terminal, and the embedded default.
+
+Translation only: a typed line becomes an `Inbound` (a number or a button's label becomes that
+button's choice), an `Outbound` becomes printed text with numbered choices. With a terminal it
+prints rich Markdown; otherwise plain text, one message block at a time, so a conversation can
+be scripted through stdin and read back from stdout.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import tzinfo
+from typing import TextIO
+
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.panel import Panel
+
+from bot.adapters.base import InboundHandler
+from bot.domain.messages import Choice, Identity, Inbound, InboundAck, Outbound, Platform, SendReceipt
+from scheduler.clock import Clock
+
+
+class ConsoleAdapter:
+    """One console user, identified by e-mail, chatting through `output` and `submit`."""
+
+    def __init__(self, *, email: str, output: TextIO, clock: Clock, timezone: tzinfo, rich: bool = False) -> None:
+        self._identity = Identity("console", email.lower())
+        self._output = output
+        self._clock = clock
+        self._timezone = timezone
+        self._console = Console(file=output, highlight=False) if rich else None
+        self._handler: InboundHandler | None = None
+        self._choices: tuple[Choice, ...] = ()
+        self._message_ids = itertools.count(1)
+
+    @property
+    def platform(self) -> Platform:
+        return "console"
+
+    @property
+    def identity(self) -> Identity:
+        return self._identity
+
+    async def start(self, on_inbound: InboundHandler) -> None:
+        self._handler = on_inbound
+
+    async def stop(self) -> None:
+        self._handler = None
+
+    async def send(self, message: Outbound) -> SendReceipt:
+        stamp = self._clock.now().astimezone(self._timezone).strftime("%a %Y-%m-%d %H:%M")
+        if message.choices:
+            self._choices = message.choices
+        if self._console is not None:
+            self._print_rich(stamp, message)
+        else:
+            self._print_plain(stamp, message)
+        return SendReceipt(platform_message_id=str(next(self._message_ids)))
+
+    async def submit(self, line: str) -> InboundAck:
+        """Hand one typed line to the core, as text or as the choice it names."""
+        if self._handler is None:
+            raise RuntimeError("console adapter not started")
+        text = line.strip()
+        choice = self._choice_for(text)
+        inbound = Inbound(
+            identity=self._identity,
+            event_id=uuid.uuid4().hex,
+            received_at=self._clock.now(),
+            text="" if choice else text,
+            choice=choice.value if choice else None,
+        )
+        return await self._handler(inbound)
+
+    def _choice_for(self, text: str) -> Choice | None:
+        if text.isdigit() and 1 <= int(text) <= len(self._choices):
+            return self._choices[int(text) - 1]
+        lowered = text.casefold()
+        return next((choice for choice in self._choices if choice.label.casefold() == lowered), None)
+
+    def _print_plain(self, stamp: str, message: Outbound) -> None:
+        lines = [f"[{stamp}] Coachbot:", message.text]
+        lines += [f"[image: {image}]" for image in message.images]
+        lines += [f"  [{number}] {choice.label}" for number, choice in enumerate(message.choices, 1)]
+        self._output.write("\n".join(lines) + "\n\n")
+        self._output.flush()
+
+    def _print_rich(self, stamp: str, message: Outbound) -> None:
+        assert self._console is not None
+        self._console.print(Panel(Markdown(message.text), title=f"Coachbot · {stamp}", title_align="left"))
+        for image in message.images:
+            self._console.print(f"[dim]image: {image}[/dim]")
+        for number, choice in enumerate(message.choices, 1):
+            self._console.print(f"  [bold][{number}][/bold] {choice.label}")

@@ -1,0 +1,76 @@
+"""The one composition root: builds Coachbot from settings, a clock and the chat adapters.
+
+Tests build the same App with a FrozenClock and in-memory or fake-server adapters instead of
+patching anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+
+from bot.adapters.base import ChatAdapter
+from bot.dispatcher import Dispatcher
+from bot.domain.messages import Platform
+from bot.flows.conversation import Conversation
+from bot.settings import Settings
+from bot.storage.db import Database
+from content.loader import load_programs
+from content.model import Program
+from scheduler.clock import Clock
+from scheduler.jobs import IntervalJob, build_scheduler
+
+
+class App:
+    """Coachbot's parts wired together. Use as `async with App(...) as app:`."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        clock: Clock,
+        adapters: Sequence[ChatAdapter] = (),
+        programs: Mapping[str, Program] | None = None,
+        run_scheduler: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.programs = dict(programs) if programs is not None else load_programs(settings.content_dir)
+        self.database = Database(settings.database_url)
+        self.adapters: dict[Platform, ChatAdapter] = {adapter.platform: adapter for adapter in adapters}
+        self.dispatcher = Dispatcher(
+            database=self.database, adapters=self.adapters, programs=self.programs, clock=clock
+        )
+        self.conversation = Conversation(
+            database=self.database, programs=self.programs, clock=clock, wake=self.dispatcher.wake
+        )
+        self._scheduler = build_scheduler(self._jobs()) if run_scheduler else None
+
+    async def __aenter__(self) -> App:
+        await self.database.open()
+        await self.dispatcher.requeue_stale()
+        for adapter in self.adapters.values():
+            await adapter.start(self.conversation.handle)
+        if self._scheduler is not None:
+            self._scheduler.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+        for adapter in self.adapters.values():
+            await adapter.stop()
+        await self.dispatcher.drain()
+        await self.database.close()
+
+    def _jobs(self) -> list[IntervalJob]:
+        interval = self.settings.dispatch_interval_seconds
+        return [
+            IntervalJob(id="dispatch", run=self.dispatcher.run_due, seconds=interval),
+            IntervalJob(id="requeue-stale", run=self.dispatcher.requeue_stale, seconds=60.0),
+        ]

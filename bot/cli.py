@@ -1,0 +1,195 @@
+"""The command line: `coachbot content check`, `cohort import|list`, `plan`, `chat`, `demo`.
+
+The only place that exits the process; every expected error becomes one clear message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import typer
+from dotenv import load_dotenv
+
+from bot import reports
+from bot.adapters.console import ConsoleAdapter
+from bot.app import App
+from bot.cohorts import ImportReport, import_roster
+from bot.console import ConsoleChat
+from bot.domain.errors import CoachbotError, ConfigError
+from bot.settings import BUNDLED_CONTENT, Settings, load_settings
+from bot.storage.db import Database
+from bot.storage.repository import last_sent_at, person_by_email
+from content.check import ContentError, check_tree, summary_line
+from content.loader import load_programs
+from content.model import Program
+from content.roster import Roster, parse_roster
+from scheduler.clock import SimulatedClock, SystemClock
+
+T = TypeVar("T")
+DEMO_ROSTER = BUNDLED_CONTENT.parent / "cohorts" / "feedback-geven-demo.yaml"
+DEMO_LEARNER = "demo@coachbot.example"
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Coachbot: a chat-bot coach between classroom sessions.")
+content_app = typer.Typer(no_args_is_help=True, help="Check trainers' programs.")
+cohort_app = typer.Typer(no_args_is_help=True, help="Import and list cohorts.")
+app.add_typer(content_app, name="content")
+app.add_typer(cohort_app, name="cohort")
+
+
+def main() -> None:
+    """Entry point of the `coachbot` script and `python -m bot`."""
+    app()
+
+
+@content_app.command("check")
+def content_check(directory: Annotated[Path, typer.Argument(help="Folder of programs")] = BUNDLED_CONTENT) -> None:
+    """Validate programs: one `path:line: message` per problem, exit 1 if any."""
+    result = check_tree(directory)
+    for problem in result.problems:
+        typer.echo(str(problem))
+    if result.problems:
+        typer.echo(f"{len(result.problems)} problem(s) found.", err=True)
+        raise typer.Exit(1)
+    for program in result.programs:
+        typer.echo(summary_line(program))
+
+
+@cohort_app.command("import")
+def cohort_import(roster_file: Annotated[Path, typer.Argument(help="Roster YAML")]) -> None:
+    """Import or update a cohort from its roster: all or nothing, safe to repeat."""
+    settings = _settings()
+    programs = _programs(settings)
+    roster = _or_exit(lambda: parse_roster(roster_file, programs))
+    report = _run(_import(settings, programs, roster))
+    for line in report.lines or [f"cohort {report.cohort_id}: nothing changed"]:
+        typer.echo(line)
+
+
+@cohort_app.command("list")
+def cohort_list() -> None:
+    """The cohorts with their program, sessions and participants."""
+    settings = _settings()
+    for line in _run(_with_database(settings, reports.cohort_lines)):
+        typer.echo(line)
+
+
+@app.command("plan")
+def plan(
+    cohort: Annotated[str, typer.Argument(help="Cohort id")],
+    person: Annotated[str | None, typer.Option("--person", help="Only this learner (e-mail)")] = None,
+) -> None:
+    """Each learner's timeline: when (learner's local time), what, status."""
+    settings = _settings()
+    programs = _programs(settings)
+
+    async def lines(database: Database) -> list[str]:
+        return await reports.plan_lines(database, programs, cohort_id=cohort, email=person)
+
+    for line in _run(_with_database(settings, lines)):
+        typer.echo(line)
+
+
+@app.command("chat")
+def chat(
+    email: Annotated[str, typer.Option("--as", help="The learner's e-mail")],
+    clock: Annotated[
+        str | None, typer.Option("--clock", help="Simulated start, e.g. 2027-01-10T08:00 (learner's time)")
+    ] = None,
+) -> None:
+    """Chat as a learner in the terminal, in simulated time (/wait 3h moves it)."""
+    settings = _settings()
+    _run(_chat(settings, email.strip().lower(), clock))
+
+
+@app.command("demo")
+def demo() -> None:
+    """Import the demo cohort (first time only) and chat as the demo learner."""
+    settings = _settings()
+    programs = _programs(settings)
+    roster = _or_exit(lambda: parse_roster(DEMO_ROSTER, programs))
+
+    async def prepare(database: Database) -> str:
+        report = await import_roster(database, roster, programs, now=SystemClock().now())
+        if report.created:
+            typer.echo(f"Imported the demo cohort {roster.id} into {settings.database_url}.")
+        resume = await _last_activity(database, DEMO_LEARNER)
+        first_session = min(at for _, at in roster.sessions)
+        start = datetime.combine(first_session.date() - timedelta(days=8), time(9, 0))
+        return (resume or start.replace(tzinfo=ZoneInfo(roster.timezone))).isoformat()
+
+    start = _run(_with_database(settings, prepare))
+    typer.echo("Type /help for the commands, /wait 1d to let a day pass, /quit to stop.\n")
+    _run(_chat(settings, DEMO_LEARNER, start))
+
+
+async def _import(settings: Settings, programs: Mapping[str, Program], roster: Roster) -> ImportReport:
+    async with Database(settings.database_url) as database:
+        return await import_roster(database, roster, programs, now=SystemClock().now())
+
+
+async def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    async with Database(settings.database_url) as database:
+        return await work(database)
+
+
+async def _last_activity(database: Database, email: str) -> datetime | None:
+    async with database.transaction() as session:
+        person = await person_by_email(session, email)
+        if person is None or person.id is None:
+            return None
+        return await last_sent_at(session, person.id)
+
+
+async def _chat(settings: Settings, email: str, clock_text: str | None) -> None:
+    timezone = ZoneInfo("Europe/Amsterdam")
+    async with Database(settings.database_url) as database:
+        timezone = await reports.timezone_of(database, email) or timezone
+    start = _parse_clock(clock_text, timezone) if clock_text else SystemClock().now()
+    clock = SimulatedClock(start)
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    adapter = ConsoleAdapter(email=email, output=sys.stdout, clock=clock, timezone=timezone, rich=interactive)
+    async with App(settings=settings, clock=clock, adapters=[adapter], run_scheduler=True) as running:
+        session = ConsoleChat(
+            adapter=adapter, dispatcher=running.dispatcher, database=running.database, clock=clock, output=sys.stdout
+        )
+        await session.run(sys.stdin)
+
+
+def _parse_clock(text: str, timezone: ZoneInfo) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"--clock: {text!r} is not a date and time like 2027-01-10T08:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone)
+
+
+def _settings() -> Settings:
+    load_dotenv(Path.cwd() / ".env")
+    return _or_exit(lambda: load_settings(os.environ))
+
+
+def _programs(settings: Settings) -> dict[str, Program]:
+    return _or_exit(lambda: load_programs(settings.content_dir))
+
+
+def _or_exit(make: Callable[[], T]) -> T:
+    try:
+        return make()
+    except ContentError as error:
+        for problem in error.problems:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(1) from None
+    except (CoachbotError, ZoneInfoNotFoundError) as error:
+        typer.echo(f"coachbot: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _run(work: Coroutine[Any, Any, T]) -> T:
+    return _or_exit(lambda: asyncio.run(work))

@@ -1,0 +1,99 @@
+"""The console chat session: the adapter plus the console-only commands that move simulated time.
+
+`/wait 3h`, `/wait 2d`, `/wait 1w` (also `30m`) jump the clock ahead, delivering everything that
+falls due in that span in order, each printed with its own timestamp. `/quit` ends the chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import datetime, timedelta
+from typing import Protocol, TextIO
+
+from bot.adapters.console import ConsoleAdapter
+from bot.dispatcher import Dispatcher
+from bot.storage import outbox
+from bot.storage.db import Database
+
+_DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class MovableClock(Protocol):
+    def now(self) -> datetime: ...
+    def set(self, moment: datetime) -> None: ...
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """`3h` -> 3 hours; None when it is not `<n>m|h|d|w`."""
+    match = _DURATION.match(text.strip().lower())
+    if match is None:
+        return None
+    return timedelta(**{_UNITS[match[2]]: int(match[1])})
+
+
+class ConsoleChat:
+    def __init__(
+        self,
+        *,
+        adapter: ConsoleAdapter,
+        dispatcher: Dispatcher,
+        database: Database,
+        clock: MovableClock,
+        output: TextIO,
+    ) -> None:
+        self._adapter = adapter
+        self._dispatcher = dispatcher
+        self._database = database
+        self._clock = clock
+        self._output = output
+
+    async def open(self) -> None:
+        """Say hello as the learner (the first contact, or picking up again) and deliver what is due."""
+        await self._adapter.submit("/start")
+        await self._dispatcher.run_due()
+
+    async def handle_line(self, line: str) -> bool:
+        """Handle one typed line; False when the user wants to stop."""
+        text = line.strip()
+        if not text:
+            return True
+        if text in ("/quit", "/exit"):
+            return False
+        if text.startswith("/wait"):
+            await self._wait(text.removeprefix("/wait"))
+            return True
+        await self._adapter.submit(text)
+        await self._dispatcher.run_due()
+        return True
+
+    async def run(self, lines: TextIO) -> None:
+        """Read lines until end of input or /quit."""
+        await self.open()
+        while True:
+            line = await asyncio.to_thread(lines.readline)
+            if not line or not await self.handle_line(line):
+                return
+
+    async def wait(self, span: timedelta) -> None:
+        """Move the clock forward by `span`, delivering what falls due on the way, in order."""
+        target = self._clock.now() + span
+        while (due := await self._next_due()) is not None and due <= target:
+            self._clock.set(max(due, self._clock.now()))
+            await self._dispatcher.run_due()
+        self._clock.set(target)
+        await self._dispatcher.run_due()
+
+    async def _wait(self, argument: str) -> None:
+        span = parse_duration(argument)
+        if span is None:
+            self._output.write("Usage: /wait 30m | 3h | 2d | 1w\n")
+            return
+        await self.wait(span)
+        stamp = self._clock.now().strftime("%Y-%m-%d %H:%M UTC")
+        self._output.write(f"(waited {argument.strip()}; the simulated time is now {stamp})\n\n")
+
+    async def _next_due(self) -> datetime | None:
+        async with self._database.transaction() as session:
+            return await outbox.next_due_at(session, platforms=["console"])

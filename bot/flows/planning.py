@@ -1,0 +1,85 @@
+"""Re-planning a learner: the pure planner's answer, written to the outbox under unique keys.
+
+Called on every change that moves a learner's future: first contact, menu choices, pause and
+resume, a delivery or completion that a follow-up counts from, and moved cohort dates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from bot.flows.turn import Learner
+from bot.storage import outbox
+from bot.storage.repository import Session, progress_of
+from scheduler.planner import ItemHistory, Plan, PlanInput, plan
+
+
+def planned_key(enrolment_id: int, intervention_id: str, occurrence: str) -> str:
+    return f"plan:{enrolment_id}:{intervention_id}:{occurrence}"
+
+
+async def replan(session: Session, learner: Learner, *, now: datetime) -> outbox.PlanChange:
+    """Bring the learner's unsent deliveries in line with the plan; offer missed items once."""
+    result = plan(await plan_input(session, learner, now=now))
+    rows = [
+        outbox.PlannedRow(
+            key=planned_key(learner.enrolment_id, item.intervention_id, item.occurrence),
+            intervention_id=item.intervention_id,
+            occurrence=item.occurrence,
+            due_at=item.due_at,
+        )
+        for item in result.deliveries
+    ]
+    change = await outbox.apply_plan(
+        session,
+        enrolment_id=learner.enrolment_id,
+        person_id=_person_id(learner),
+        planned=rows,
+        now=now,
+    )
+    await _offer_catch_up(session, learner, result)
+    return change
+
+
+async def plan_input(session: Session, learner: Learner, *, now: datetime) -> PlanInput:
+    enrolment = learner.enrolment
+    history = {
+        (row.intervention_id, row.occurrence): ItemHistory(delivered_at=row.delivered_at, done_at=row.done_at)
+        for row in await progress_of(session, learner.enrolment_id)
+    }
+    return PlanInput(
+        program=learner.program,
+        sessions={sid: datetime.fromisoformat(at) for sid, at in learner.cohort.sessions.items()},
+        cohort_timezone=learner.cohort.timezone,
+        learner_timezone=learner.timezone,
+        chosen=frozenset(enrolment.chosen),
+        active_since=enrolment.active_since,
+        paused=enrolment.paused_at is not None,
+        history=history,
+        catch_up_offered=frozenset(enrolment.catch_up_offered),
+        now=now,
+    )
+
+
+async def _offer_catch_up(session: Session, learner: Learner, result: Plan) -> None:
+    if not result.catch_up or result.catch_up_at is None:
+        return
+    items = list(result.catch_up)
+    digest = hashlib.sha256(",".join(items).encode()).hexdigest()[:12]
+    await outbox.enqueue(
+        session,
+        key=f"catchup:{learner.enrolment_id}:{digest}",
+        person_id=_person_id(learner),
+        kind="catch_up",
+        due_at=result.catch_up_at,
+        payload={"items": items},
+        enrolment_id=learner.enrolment_id,
+    )
+    learner.enrolment.catch_up_offered = [*learner.enrolment.catch_up_offered, *items]
+    session.add(learner.enrolment)
+
+
+def _person_id(learner: Learner) -> int:
+    assert learner.person.id is not None
+    return learner.person.id

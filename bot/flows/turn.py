@@ -1,0 +1,75 @@
+"""What a flow works with while handling one event: the learner, the time, and its replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.domain.messages import Choice
+from bot.i18n import translate
+from bot.storage.models import Cohort, Enrolment, Person
+from bot.storage.repository import Session
+from content.model import Program
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A message a flow wants sent; Markdown text, optional buttons and images."""
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    images: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Learner:
+    """A person in their current enrolment, with the program and cohort it belongs to."""
+
+    person: Person
+    enrolment: Enrolment
+    cohort: Cohort
+    program: Program
+
+    @property
+    def language(self) -> str:
+        return self.person.language or self.program.language
+
+    @property
+    def timezone(self) -> str:
+        return self.person.timezone or self.cohort.timezone
+
+    @property
+    def enrolment_id(self) -> int:
+        assert self.enrolment.id is not None, "enrolments are flushed before flows see them"
+        return self.enrolment.id
+
+
+@dataclass(slots=True)
+class Turn:
+    """One unit of work: a session (one transaction), the moment, and the replies collected."""
+
+    session: Session
+    now: datetime
+    language: str
+    replies: list[Reply] = field(default_factory=list)
+    accepted: bool = True  # False: a duplicate, or a press on an old keyboard
+    notice: str | None = None  # short text for the platform's acknowledgement of a press
+    chosen_label: str | None = None  # what the pressed button said, to show in its place
+
+    def say(self, key: str, /, *, choices: tuple[Choice, ...] = (), **values: object) -> None:
+        self.replies.append(Reply(translate(self.language, key, **values), choices))
+
+    def send(self, reply: Reply) -> None:
+        self.replies.append(reply)
+
+    def send_text(self, text: str, choices: tuple[Choice, ...] = ()) -> None:
+        self.replies.append(Reply(text, choices))
+
+    def decline(self, key: str, /) -> None:
+        """A press that changes nothing (an old keyboard): say so politely, once."""
+        self.accepted = False
+        self.notice = self.text(key)
+        self.say(key)
+
+    def text(self, key: str, /, **values: object) -> str:
+        return translate(self.language, key, **values)

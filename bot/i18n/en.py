@@ -1,0 +1,90 @@
+"""The bot's own words in English. Keys and {placeholders} must match nl.py (a test checks)."""
+
+MESSAGES: dict[str, str] = {
+    "stranger": (
+        "Hi! I'm Coachbot, the learning coach of your training programme. I don't know you yet: "
+        "join with the personal link your trainer sent you."
+    ),
+    "not_enrolled": (
+        "I know you, but you are not enrolled in a programme right now. Ask your trainer to add you."
+    ),
+    "start.help": "Type /help to see what I can do. Let's start!",
+    "start.again": "Welcome back, {name}! We continue where you were. Type /progress to see where you are.",
+    "help": (
+        "**What I can do**\n"
+        "- /menu: choose the optional modules for your own path\n"
+        "- /progress: what you have done and what is coming\n"
+        "- /journal: read your reflections again\n"
+        "- /pause and /resume: take a break from messages, and come back\n"
+        "- /language nl or /language en: switch language\n"
+        "- /help: this list\n\n"
+        "When I ask a reflection question, just type your answer."
+    ),
+    "fallback": (
+        "I didn't quite get that. When I ask you a question I'll tell you how to answer. "
+        "Type /help to see what you can ask me."
+    ),
+    "unknown_command": "I don't know /{command}. Type /help to see the commands.",
+    "paused.reminder": "Your messages are paused. Type /resume when you want to continue.",
+    "pause.done": "Paused. I won't send you anything until you type /resume. Take care!",
+    "pause.already": "You are already paused. Type /resume to continue.",
+    "resume.done": "Welcome back! We pick up the programme from today.",
+    "resume.not_paused": "You are not paused, so nothing to resume. Carry on!",
+    "language.done": "Done: from now on I speak English with you.",
+    "language.usage": "Choose a language with /language nl or /language en.",
+    "button.done.tip": "Done",
+    "button.done.practice": "I did it",
+    "button.done.peer-feedback": "Done",
+    "button.later": "Later",
+    "done.tip": "Nice, noted. 👍",
+    "done.practice": (
+        "Great that you tried it at work: that is where learning sticks. I'll ask you how it went."
+    ),
+    "done.peer-feedback": "Thanks for taking the time for a colleague. 🙌",
+    "later.ok": "Fine, I'll remind you in a few hours.",
+    "reflection.prompt": "_Type your answer as a message. Only you can read it back, with /journal._",
+    "reflection.thanks": (
+        "Thank you for writing that down. Putting it into words is half the learning. "
+        "You can read it back any time with /journal."
+    ),
+    "quiz.question": "**Question {number}/{total}:**",
+    "quiz.correct": "✅ Correct!",
+    "quiz.incorrect": "❌ Not quite.",
+    "quiz.right_answer": "The right answer: {answer}",
+    "quiz.finished": "That was the quiz: {correct} of {total} right. Well done!",
+    "assessment.statement": "**Statement {number}/{total}:**",
+    "kickoff.result": "Thank you! Your development points, where there is most to gain:",
+    "kickoff.suggestions": "These optional modules match them:",
+    "kickoff.menu_hint": "You can choose or change your modules any time with /menu.",
+    "closing.result": "**Your before and after**, per competency (kick-off → now):",
+    "closing.row": "- {competency}: {before} → {after} ({change})",
+    "closing.row_new": "- {competency}: {after}",
+    "menu.title": "**Your path in {program}**",
+    "menu.required": "Part of everyone's path:",
+    "menu.optional": "Optional modules (☑ chosen):",
+    "menu.matches": " · matches your development points",
+    "menu.no_options": "This programme has no optional modules.",
+    "menu.add": "Add: {title}",
+    "menu.remove": "Remove: {title}",
+    "menu.added": "Added “{title}” to your path. I'll send it at the right moment.",
+    "menu.removed": "Removed “{title}” from your path.",
+    "progress.summary": (
+        "**Your progress**\n"
+        "- done: {done}\n"
+        "- waiting for you: {open}\n"
+        "- still to come: {remaining} of {total} in your path\n"
+        "- streak: {streak} active week(s) in a row"
+    ),
+    "progress.complete": "🎉 You have completed your whole path. Congratulations!",
+    "journal.empty": "Your journal is empty so far. Your reflections will appear here.",
+    "journal.title": "**Your journal** (only you can see this)",
+    "catch_up.intro": (
+        "You missed {count} part(s) of the programme while you were away. "
+        "Choose what you'd like to do now:"
+    ),
+    "catch_up.coming": "Here it comes.",
+    "stale.press": "That button no longer does anything.",
+    "stale.already_done": "You already did that one. 👍",
+    "stale.already_answered": "You already answered that.",
+    "stale.already_later": "I'll remind you already.",
+}

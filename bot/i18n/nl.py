@@ -1,0 +1,90 @@
+"""De eigen teksten van de bot in het Nederlands. Sleutels en {plaatshouders} gelijk aan en.py."""
+
+MESSAGES: dict[str, str] = {
+    "stranger": (
+        "Hoi! Ik ben Coachbot, de leercoach van je opleiding. Ik ken je nog niet: "
+        "meld je aan via de persoonlijke link die je trainer je stuurde."
+    ),
+    "not_enrolled": (
+        "Ik ken je wel, maar je bent nu niet ingeschreven voor een programma. "
+        "Vraag je trainer om je toe te voegen."
+    ),
+    "start.help": "Typ /help om te zien wat ik kan. We gaan beginnen!",
+    "start.again": "Welkom terug, {name}! We gaan verder waar je was. Typ /progress om te zien waar je staat.",
+    "help": (
+        "**Wat ik kan**\n"
+        "- /menu: kies de keuzemodules voor je eigen leerpad\n"
+        "- /progress: wat je gedaan hebt en wat er nog komt\n"
+        "- /journal: lees je reflecties terug\n"
+        "- /pause en /resume: even geen berichten, en weer verder\n"
+        "- /language nl of /language en: wissel van taal\n"
+        "- /help: dit overzicht\n\n"
+        "Als ik je een reflectievraag stel, typ je gewoon je antwoord."
+    ),
+    "fallback": (
+        "Dat begreep ik niet helemaal. Als ik je iets vraag, zeg ik erbij hoe je antwoordt. "
+        "Typ /help om te zien wat je me kunt vragen."
+    ),
+    "unknown_command": "/{command} ken ik niet. Typ /help voor de commando's.",
+    "paused.reminder": "Je berichten staan op pauze. Typ /resume als je verder wilt.",
+    "pause.done": "Gepauzeerd. Ik stuur je niets tot je /resume typt. Tot later!",
+    "pause.already": "Je staat al op pauze. Typ /resume om verder te gaan.",
+    "resume.done": "Welkom terug! We pakken het programma op vanaf vandaag.",
+    "resume.not_paused": "Je stond niet op pauze, dus je kunt gewoon verder.",
+    "language.done": "Gedaan: vanaf nu praat ik Nederlands met je.",
+    "language.usage": "Kies een taal met /language nl of /language en.",
+    "button.done.tip": "Gedaan",
+    "button.done.practice": "Gedaan!",
+    "button.done.peer-feedback": "Gedaan",
+    "button.later": "Later",
+    "done.tip": "Mooi, genoteerd. 👍",
+    "done.practice": (
+        "Goed dat je het in je werk hebt geprobeerd: daar beklijft het leren. Ik vraag je straks hoe het ging."
+    ),
+    "done.peer-feedback": "Dank je dat je tijd maakte voor een collega. 🙌",
+    "later.ok": "Prima, ik herinner je er over een paar uur aan.",
+    "reflection.prompt": "_Typ je antwoord als bericht. Alleen jij kunt het teruglezen, met /journal._",
+    "reflection.thanks": (
+        "Dank je dat je het opschreef. Iets onder woorden brengen is al de helft van het leren. "
+        "Je leest het altijd terug met /journal."
+    ),
+    "quiz.question": "**Vraag {number}/{total}:**",
+    "quiz.correct": "✅ Juist!",
+    "quiz.incorrect": "❌ Niet helemaal.",
+    "quiz.right_answer": "Het goede antwoord: {answer}",
+    "quiz.finished": "Dat was de quiz: {correct} van de {total} goed. Goed gedaan!",
+    "assessment.statement": "**Stelling {number}/{total}:**",
+    "kickoff.result": "Dank je! Je ontwikkelpunten, waar de meeste winst zit:",
+    "kickoff.suggestions": "Deze keuzemodules passen daarbij:",
+    "kickoff.menu_hint": "Je kiest of wijzigt je modules wanneer je wilt met /menu.",
+    "closing.result": "**Je voor en na**, per competentie (start → nu):",
+    "closing.row": "- {competency}: {before} → {after} ({change})",
+    "closing.row_new": "- {competency}: {after}",
+    "menu.title": "**Jouw leerpad in {program}**",
+    "menu.required": "Hoort bij ieders leerpad:",
+    "menu.optional": "Keuzemodules (☑ gekozen):",
+    "menu.matches": " · past bij je ontwikkelpunten",
+    "menu.no_options": "Dit programma heeft geen keuzemodules.",
+    "menu.add": "Kies: {title}",
+    "menu.remove": "Verwijder: {title}",
+    "menu.added": "“{title}” staat in je leerpad. Ik stuur het op het goede moment.",
+    "menu.removed": "“{title}” is uit je leerpad gehaald.",
+    "progress.summary": (
+        "**Je voortgang**\n"
+        "- gedaan: {done}\n"
+        "- wacht op jou: {open}\n"
+        "- nog te gaan: {remaining} van {total} in je leerpad\n"
+        "- reeks: {streak} actieve week/weken op rij"
+    ),
+    "progress.complete": "🎉 Je hebt je hele leerpad afgerond. Gefeliciteerd!",
+    "journal.empty": "Je dagboek is nog leeg. Je reflecties komen hier te staan.",
+    "journal.title": "**Je dagboek** (alleen jij ziet dit)",
+    "catch_up.intro": (
+        "Je hebt {count} onderdeel/onderdelen van het programma gemist. Kies wat je nu wilt doen:"
+    ),
+    "catch_up.coming": "Komt eraan.",
+    "stale.press": "Die knop doet niets meer.",
+    "stale.already_done": "Die had je al gedaan. 👍",
+    "stale.already_answered": "Die had je al beantwoord.",
+    "stale.already_later": "Ik herinner je er al aan.",
+}

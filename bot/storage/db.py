@@ -1,0 +1,224 @@
+"""The database: one async engine and its sessions, on SQLite or PostgreSQL, migrated at start.
+
+`Database` is created from `COACHBOT_DATABASE_URL` (e.g. `sqlite+aiosqlite:///coach.db` or
+`postgresql+asyncpg://user@host/db`) and opened once by the composition root:
+
+    async with Database(url) as db:           # applies the migrations (Alembic upgrade head)
+        async with db.transaction() as session:
+            ...                               # committed on success, rolled back on error
+
+SQLite runs with one writer at a time: every transaction starts with `BEGIN IMMEDIATE`, so a
+read-then-write (claiming outbox rows) cannot interleave with another writer; WAL lets readers
+of other processes carry on, and a busy timeout makes writers queue instead of failing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, Self
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy import Table, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+import bot.storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from bot.domain.errors import ConfigError
+
+Dialect = Literal["sqlite", "postgresql"]
+
+DEFAULT_URL = "sqlite+aiosqlite:///coach.db"
+URL_KEY = "COACHBOT_DATABASE_URL"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+_ASYNC_DRIVERS: dict[str, str] = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
+_EXAMPLES = "e.g. sqlite+aiosqlite:///coach.db or postgresql+asyncpg://user@host/dbname"
+_SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA busy_timeout=30000",  # ms: writers wait for each other instead of failing
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA synchronous=NORMAL",  # safe with WAL; a power cut may lose the last commit only
+)
+# Any fixed number shared by every Coachbot process: the advisory lock of `migrate`.
+_MIGRATION_LOCK = 0x636F6163  # "coac"
+
+
+class Database:
+    """The application's database: an async engine, its sessions and its migrations."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self._url = parse_url(url)
+        self._echo = echo
+        self._engine: AsyncEngine | None = None
+        self._sessions: async_sessionmaker[AsyncSession] | None = None
+
+    @property
+    def dialect(self) -> Dialect:
+        return _dialect(self._url)
+
+    @property
+    def url(self) -> str:
+        """The URL with any password masked: safe to log."""
+        return self._url.render_as_string(hide_password=True)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        if self._engine is None:
+            raise RuntimeError("Database is not open")
+        return self._engine
+
+    async def open(self, *, migrate: bool = True) -> Self:
+        """Create the engine and, unless told not to, bring the schema up to date."""
+        if self._engine is not None:
+            return self
+        self._engine = _create_engine(self._url, echo=self._echo)
+        self._sessions = async_sessionmaker(self._engine, class_=AsyncSession, expire_on_commit=False)
+        if migrate:
+            try:
+                await self.migrate()
+            except BaseException:
+                await self.close()
+                raise
+        return self
+
+    async def close(self) -> None:
+        """Release every connection. Safe to call twice."""
+        engine, self._engine, self._sessions = self._engine, None, None
+        if engine is not None:
+            await engine.dispose()
+
+    async def __aenter__(self) -> Self:
+        return await self.open()
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session in one transaction: committed when the block ends, rolled back on error."""
+        if self._sessions is None:
+            raise RuntimeError("Database is not open")
+        async with self._sessions() as session, session.begin():
+            yield session
+
+    async def migrate(self) -> None:
+        """Apply every Alembic migration not yet applied (`upgrade head`)."""
+        async with self.engine.begin() as connection:
+            if self.dialect == "postgresql":
+                # Held until this transaction ends: concurrent starts migrate one at a time.
+                await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+            await connection.run_sync(_upgrade_head)
+
+    async def schema_differences(self) -> list[Any]:
+        """What Alembic's autogenerate sees between the live schema and the models; [] when
+        the migrations produce exactly the tables the code declares."""
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(_compare_with_models)
+
+    async def revision(self, *, message: str, rev_id: str | None = None) -> None:
+        """Write a new migration from the difference between this (migrated) database and
+        the models: for developers after changing bot/storage/models.py. Review its output."""
+        async with self.engine.begin() as connection:
+            await connection.run_sync(_autogenerate, message, rev_id)
+
+
+def insert_ignoring(
+    session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]], *, unique: Sequence[str]
+) -> postgresql.Insert | sqlite.Insert:
+    """`INSERT ... ON CONFLICT (unique) DO NOTHING` in the session's dialect: rows whose
+    unique columns already exist are skipped without an error (add `.returning()` to learn which
+    were inserted)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table).values(list(rows)).on_conflict_do_nothing(index_elements=list(unique))
+    return sqlite.insert(table).values(list(rows)).on_conflict_do_nothing(index_elements=list(unique))
+
+
+async def migrate(url: str) -> None:
+    """Bring the database at `url` up to date, then close it."""
+    async with Database(url):
+        pass
+
+
+def parse_url(url: str) -> URL:
+    """Check that `url` names SQLite or PostgreSQL through an async driver, or raise ConfigError."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"{URL_KEY}: not a database URL; expected {_EXAMPLES}") from None
+    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    if backend not in _ASYNC_DRIVERS:
+        raise ConfigError(f"{URL_KEY}: unsupported database {backend!r}; expected {_EXAMPLES}")
+    if driver != _ASYNC_DRIVERS[backend]:
+        wanted = f"{backend}+{_ASYNC_DRIVERS[backend]}://"
+        raise ConfigError(f"{URL_KEY}: driver {driver!r} is not async; start the URL with {wanted}")
+    if backend == "sqlite" and not parsed.database:
+        raise ConfigError(f"{URL_KEY}: name the SQLite file, e.g. sqlite+aiosqlite:///coach.db")
+    return parsed
+
+
+def alembic_config(connection: Connection) -> Config:
+    """Alembic's settings, built in code: migrations run on `connection` (see env.py)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _dialect(url: URL) -> Dialect:
+    return "postgresql" if url.get_backend_name() == "postgresql" else "sqlite"
+
+
+def _create_engine(url: URL, *, echo: bool) -> AsyncEngine:
+    if _dialect(url) == "postgresql":
+        return create_async_engine(url, echo=echo, pool_pre_ping=True)
+    _create_folder(url)
+    engine = create_async_engine(url, echo=echo)
+    event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
+    event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
+    return engine
+
+
+def _create_folder(url: URL) -> None:
+    database = url.database or ""
+    if database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own implicit BEGIN is deferred and skipped for SELECTs; we emit ours instead.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for pragma in _SQLITE_PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()
+
+
+def _on_sqlite_begin(connection: Connection) -> None:
+    # Take the write lock up front, so a read-then-write transaction never meets another writer
+    # halfway (SQLite would fail it with "database is locked" instead of waiting).
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _upgrade_head(connection: Connection) -> None:
+    command.upgrade(alembic_config(connection), "head")
+
+
+def _compare_with_models(connection: Connection) -> list[Any]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, SQLModel.metadata))
+
+
+def _autogenerate(connection: Connection, message: str, rev_id: str | None) -> None:
+    command.revision(alembic_config(connection), message=message, autogenerate=True, rev_id=rev_id)

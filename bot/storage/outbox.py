@@ -1,0 +1,374 @@
+"""The outbox: every outbound message is a `Delivery` row with a unique key.
+
+Flows write rows (`enqueue`, `apply_plan`) in the transaction of the change that causes them;
+the dispatcher claims due rows (`claim_due`), sends them and records the result (`mark_sent`,
+`mark_failed`, `release`). Unique keys make writing twice harmless, and a claim is a committed
+status change, so two dispatchers never hold the same row: PostgreSQL claims with
+`FOR UPDATE SKIP LOCKED`, SQLite with its single writer (`BEGIN IMMEDIATE`, see db.py).
+A dispatcher that dies mid-send leaves rows in "sending"; `requeue_stale` gives them back.
+
+Statuses: planned -> sending -> sent; sending -> failed (claimable again at `due_at`) or dead
+(given up after `MAX_ATTEMPTS`); planned/failed -> cancelled (re-planned away, may come back).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final, cast
+
+from sqlalchemy import ColumnElement, and_, case, func, or_, true, update
+from sqlmodel import SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.storage.db import Database, insert_ignoring
+from bot.storage.models import Delivery, Enrolment, Identity
+
+PLANNED: Final = "planned"
+SENDING: Final = "sending"
+SENT: Final = "sent"
+FAILED: Final = "failed"
+DEAD: Final = "dead"
+CANCELLED: Final = "cancelled"
+UNSENT: Final = (PLANNED, FAILED)
+
+INTERVENTION: Final = "intervention"
+MAX_ATTEMPTS: Final = 8
+_FIRST_RETRY = timedelta(seconds=30)
+_LONGEST_RETRY = timedelta(hours=1)
+_ERROR_LENGTH = 300
+_DELIVERIES: Final = SQLModel.metadata.tables["deliveries"]
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedRow:
+    """One intervention the planner wants sent to an enrolment's learner at `due_at`."""
+
+    key: str
+    intervention_id: str
+    occurrence: str
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PlanChange:
+    """What `apply_plan` did: rows added (or brought back), moved in time, and cancelled."""
+
+    added: int = 0
+    moved: int = 0
+    cancelled: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.moved or self.cancelled)
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    key: str,
+    person_id: int | None,
+    kind: str,
+    due_at: datetime,
+    payload: dict[str, Any] | None = None,
+    enrolment_id: int | None = None,
+    intervention_id: str | None = None,
+    occurrence: str = "",
+    now: datetime | None = None,
+) -> bool:
+    """Add one message to the outbox unless a row with `key` exists; True if it was added.
+
+    `now` is the row's creation time (None: the database's clock). A row whose payload has
+    `"to": [platform, external_id]` answers that identity (see `claim_due`)."""
+    row = _values(
+        key=key,
+        person_id=person_id,
+        enrolment_id=enrolment_id,
+        kind=kind,
+        intervention_id=intervention_id,
+        occurrence=occurrence,
+        due_at=due_at,
+        payload=payload or {},
+        created_at=now if now is not None else func.now(),
+    )
+    return bool(await _insert_new(session, [row]))
+
+
+async def apply_plan(
+    session: AsyncSession,
+    *,
+    enrolment_id: int,
+    person_id: int,
+    planned: Sequence[PlannedRow],
+    now: datetime,
+) -> PlanChange:
+    """Make the enrolment's unsent "intervention" rows match `planned`.
+
+    Adds missing keys, moves unsent rows whose time changed (a failed row keeps a later retry
+    time: re-planning never shortens a backoff), brings cancelled rows back, and cancels
+    unsent rows no longer planned. Rows being sent or sent are never touched, so applying
+    the same plan twice changes nothing the second time."""
+    wanted = {row.key: row for row in planned}
+    existing = {row.key: row for row in await _plan_rows(session, enrolment_id)}
+    new = [wanted[key] for key in wanted.keys() - existing.keys()]
+    kept = [(existing[key], wanted[key]) for key in sorted(wanted.keys() & existing.keys())]
+    added = await _add_planned(session, new, enrolment_id=enrolment_id, person_id=person_id, now=now)
+    added += await _reactivate(session, kept)
+    moved = await _move(session, kept)
+    gone = [row.id for key, row in existing.items() if key not in wanted and row.status in UNSENT]
+    cancelled = await _set_status(session, gone, CANCELLED, among=UNSENT)
+    return PlanChange(added=added, moved=moved, cancelled=cancelled)
+
+
+async def cancel_unsent(
+    session: AsyncSession,
+    *,
+    enrolment_id: int,
+    kinds: Collection[str] = ("intervention", "catch_up", "reminder"),
+) -> int:
+    """Cancel the enrolment's unsent rows of these kinds (a learner left or was erased)."""
+    statement = (
+        update(Delivery)
+        .where(
+            col(Delivery.enrolment_id) == enrolment_id,
+            col(Delivery.kind).in_(kinds),
+            col(Delivery.status).in_(UNSENT),
+        )
+        .values(status=CANCELLED)
+    )
+    return (await session.exec(statement)).rowcount
+
+
+async def claim_due(
+    db: Database, *, now: datetime, limit: int = 50, platforms: Collection[str] | None = None
+) -> list[Delivery]:
+    """Claim up to `limit` sendable rows due at `now`, oldest first, in one short transaction.
+
+    Claimed rows are "sending", with `claimed_at=now` and one more attempt; no other claimer
+    gets them. Sendable: a row answering an identity (payload "to") whose platform is served;
+    otherwise the person has an unblocked identity on a served platform and, for a row of an
+    enrolment, the enrolment is active (started, not paused, not removed)."""
+    due = (
+        select(Delivery.id)
+        .where(col(Delivery.status).in_(UNSENT), col(Delivery.due_at) <= now, _sendable(platforms))
+        .order_by(col(Delivery.due_at), col(Delivery.id))
+        .limit(limit)
+    )
+    if db.dialect == "postgresql":
+        due = due.with_for_update(skip_locked=True, of=_DELIVERIES)
+    async with db.transaction() as session:
+        ids = list((await session.exec(due)).all())
+        if not ids:
+            return []
+        claim = (
+            update(Delivery)
+            .where(col(Delivery.id).in_(ids))
+            .values(status=SENDING, claimed_at=now, attempts=col(Delivery.attempts) + 1)
+            .returning(Delivery)
+        )
+        claimed = list((await session.exec(claim)).scalars().all())
+    return sorted(claimed, key=lambda row: (row.due_at, row.id or 0))
+
+
+async def mark_sent(
+    session: AsyncSession, delivery_id: int, *, platform: str, platform_message_id: str, sent_at: datetime
+) -> None:
+    """Record that the platform accepted the message."""
+    values = {"status": SENT, "platform": platform, "platform_message_id": platform_message_id}
+    await _update_one(session, delivery_id, sent_at=sent_at, **values)
+
+
+async def mark_failed(
+    session: AsyncSession, delivery_id: int, *, error: str, retry_at: datetime | None
+) -> None:
+    """Record a failed attempt: claimable again at `retry_at`, or "dead" (kept for inspection)
+    when `retry_at` is None. `error` names the error class and code, never message content."""
+    error = error[:_ERROR_LENGTH]
+    if retry_at is None:
+        await _update_one(session, delivery_id, status=DEAD, last_error=error)
+    else:
+        await _update_one(session, delivery_id, status=FAILED, last_error=error, due_at=retry_at)
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failed attempt: 30 s, 1, 2, 4 ... min, at most 1 h."""
+    if attempts <= 1:
+        return _FIRST_RETRY
+    return min(timedelta(minutes=2 ** min(attempts - 2, 16)), _LONGEST_RETRY)
+
+
+def retry_at(*, attempts: int, now: datetime) -> datetime | None:
+    """When to try again after `attempts` failed attempts, or None once `MAX_ATTEMPTS` are spent."""
+    return None if attempts >= MAX_ATTEMPTS else now + backoff(attempts)
+
+
+async def release(session: AsyncSession, delivery_id: int, *, due_at: datetime) -> None:
+    """Put a claimed row back, due at `due_at`, without counting the attempt (a rate limit
+    said "wait": nothing was tried)."""
+    statement = (
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id, col(Delivery.status) == SENDING)
+        .values(status=PLANNED, due_at=due_at, claimed_at=None, attempts=_one_less(_DELIVERIES.c.attempts))
+    )
+    await session.exec(statement)
+
+
+async def requeue_stale(session: AsyncSession, *, now: datetime, older_than: timedelta) -> int:
+    """Give back rows a crashed dispatcher left "sending" (claimed before `now - older_than`).
+
+    The attempt stays counted: whether the platform got the message is unknown."""
+    statement = (
+        update(Delivery)
+        .where(col(Delivery.status) == SENDING, col(Delivery.claimed_at) < now - older_than)
+        .values(status=PLANNED, claimed_at=None)
+    )
+    return (await session.exec(statement)).rowcount
+
+
+async def next_due_at(session: AsyncSession, *, platforms: Collection[str] | None = None) -> datetime | None:
+    """When the earliest sendable unsent row is due (None: nothing to send): the dispatcher's
+    next wake-up."""
+    statement = select(func.min(col(Delivery.due_at))).where(
+        col(Delivery.status).in_(UNSENT), _sendable(platforms)
+    )
+    return (await session.exec(statement)).one()
+
+
+async def deliveries_for(session: AsyncSession, *, enrolment_id: int) -> list[Delivery]:
+    """Every row of an enrolment, in time order: the learner's timeline."""
+    statement = (
+        select(Delivery)
+        .where(col(Delivery.enrolment_id) == enrolment_id)
+        .order_by(col(Delivery.due_at), col(Delivery.id))
+    )
+    return list((await session.exec(statement)).all())
+
+
+def _sendable(platforms: Collection[str] | None) -> ColumnElement[bool]:
+    served = (lambda column: column.in_(platforms)) if platforms is not None else (lambda _column: true())
+    to_platform = col(Delivery.payload)[("to", 0)].as_string()
+    reachable = (
+        select(Identity.id)
+        .where(
+            col(Identity.person_id) == col(Delivery.person_id),
+            col(Identity.blocked_at).is_(None),
+            served(col(Identity.platform)),
+        )
+        .exists()
+    )
+    active = or_(
+        col(Delivery.enrolment_id).is_(None),
+        select(Enrolment.id)
+        .where(
+            col(Enrolment.id) == col(Delivery.enrolment_id),
+            col(Enrolment.active_since).is_not(None),
+            col(Enrolment.paused_at).is_(None),
+            col(Enrolment.removed_at).is_(None),
+        )
+        .exists(),
+    )
+    # An answer goes to whoever wrote, on the platform they wrote from, paused or not.
+    answer = and_(to_platform.is_not(None), served(to_platform))
+    return or_(answer, and_(to_platform.is_(None), reachable, active))
+
+
+@dataclass(frozen=True, slots=True)
+class _Existing:
+    id: int
+    key: str
+    status: str
+    due_at: datetime
+
+
+async def _plan_rows(session: AsyncSession, enrolment_id: int) -> list[_Existing]:
+    statement = select(Delivery.id, Delivery.key, Delivery.status, Delivery.due_at).where(
+        col(Delivery.enrolment_id) == enrolment_id, col(Delivery.kind) == INTERVENTION
+    )
+    rows = (await session.exec(statement)).all()
+    # A stored row always has an id; the table's `int | None` only means "maybe not inserted yet".
+    return [
+        _Existing(id=cast(int, id_), key=key, status=status, due_at=due_at)
+        for id_, key, status, due_at in rows
+    ]
+
+
+async def _add_planned(
+    session: AsyncSession, new: Sequence[PlannedRow], *, enrolment_id: int, person_id: int, now: datetime
+) -> int:
+    rows = [
+        _values(
+            key=row.key,
+            person_id=person_id,
+            enrolment_id=enrolment_id,
+            kind=INTERVENTION,
+            intervention_id=row.intervention_id,
+            occurrence=row.occurrence,
+            due_at=row.due_at,
+            payload={},
+            created_at=now,
+        )
+        for row in sorted(new, key=lambda row: (row.due_at, row.key))
+    ]
+    return len(await _insert_new(session, rows)) if rows else 0
+
+
+async def _reactivate(session: AsyncSession, pairs: Sequence[tuple[_Existing, PlannedRow]]) -> int:
+    count = 0
+    for row, wanted in pairs:
+        if row.status == CANCELLED:
+            values = {"status": PLANNED, "due_at": wanted.due_at, "attempts": 0, "claimed_at": None}
+            count += await _update_if(session, row.id, among=(CANCELLED,), **values)
+    return count
+
+
+async def _move(session: AsyncSession, pairs: Sequence[tuple[_Existing, PlannedRow]]) -> int:
+    count = 0
+    for row, wanted in pairs:
+        due_at = max(wanted.due_at, row.due_at) if row.status == FAILED else wanted.due_at
+        if row.status in UNSENT and due_at != row.due_at:
+            count += await _update_if(session, row.id, among=(row.status,), due_at=due_at)
+    return count
+
+
+async def _set_status(
+    session: AsyncSession, ids: Sequence[int], status: str, *, among: Collection[str]
+) -> int:
+    if not ids:
+        return 0
+    statement = (
+        update(Delivery)
+        .where(col(Delivery.id).in_(ids), col(Delivery.status).in_(among))
+        .values(status=status)
+    )
+    return (await session.exec(statement)).rowcount
+
+
+async def _update_if(
+    session: AsyncSession, delivery_id: int, *, among: Collection[str], **values: Any
+) -> int:
+    # The status condition keeps a concurrent claim safe: a row claimed meanwhile is left alone.
+    statement = (
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id, col(Delivery.status).in_(among))
+        .values(**values)
+    )
+    return (await session.exec(statement)).rowcount
+
+
+async def _update_one(session: AsyncSession, delivery_id: int, **values: Any) -> None:
+    await session.exec(update(Delivery).where(col(Delivery.id) == delivery_id).values(**values))
+
+
+def _one_less(attempts: ColumnElement[int]) -> ColumnElement[int]:
+    return case((attempts > 0, attempts - 1), else_=0)
+
+
+def _values(**values: Any) -> dict[str, Any]:
+    return {"status": PLANNED, "attempts": 0, **values}
+
+
+async def _insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Insert rows whose key is new (ON CONFLICT DO NOTHING); the keys actually inserted."""
+    statement = insert_ignoring(session, _DELIVERIES, rows, unique=["key"]).returning(_DELIVERIES.c.key)
+    return set((await session.exec(statement)).scalars().all())

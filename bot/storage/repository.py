@@ -1,0 +1,128 @@
+"""Queries the flows need, as small typed functions over an AsyncSession."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.storage.models import (
+    Cohort,
+    CohortMember,
+    Delivery,
+    Enrolment,
+    Identity,
+    Person,
+    Progress,
+    Response,
+)
+
+Session = AsyncSession
+
+
+async def identity_of(session: Session, *, platform: str, external_id: str) -> Identity | None:
+    statement = select(Identity).where(Identity.platform == platform, Identity.external_id == external_id)
+    return (await session.exec(statement)).first()
+
+
+async def identities_of(session: Session, person_id: int) -> Sequence[Identity]:
+    statement = select(Identity).where(Identity.person_id == person_id).order_by(col(Identity.id).desc())
+    return (await session.exec(statement)).all()
+
+
+async def person_by_email(session: Session, email: str) -> Person | None:
+    return (await session.exec(select(Person).where(Person.email == email.lower()))).first()
+
+
+async def current_enrolment(session: Session, person_id: int) -> Enrolment | None:
+    """The person's newest enrolment that is still on a roster."""
+    statement = (
+        select(Enrolment)
+        .where(Enrolment.person_id == person_id, col(Enrolment.removed_at).is_(None))
+        .order_by(col(Enrolment.id).desc())
+    )
+    return (await session.exec(statement)).first()
+
+
+async def enrolments_of_cohort(session: Session, cohort_id: str) -> Sequence[Enrolment]:
+    statement = select(Enrolment).where(Enrolment.cohort_id == cohort_id).order_by(col(Enrolment.id))
+    return (await session.exec(statement)).all()
+
+
+async def members_of_cohort(session: Session, cohort_id: str) -> Sequence[CohortMember]:
+    return (await session.exec(select(CohortMember).where(CohortMember.cohort_id == cohort_id))).all()
+
+
+async def all_cohorts(session: Session) -> Sequence[Cohort]:
+    return (await session.exec(select(Cohort).order_by(col(Cohort.id)))).all()
+
+
+async def progress_of(session: Session, enrolment_id: int) -> Sequence[Progress]:
+    statement = select(Progress).where(Progress.enrolment_id == enrolment_id).order_by(col(Progress.id))
+    return (await session.exec(statement)).all()
+
+
+async def progress_for(
+    session: Session, *, enrolment_id: int, intervention_id: str, occurrence: str
+) -> Progress | None:
+    statement = select(Progress).where(
+        Progress.enrolment_id == enrolment_id,
+        Progress.intervention_id == intervention_id,
+        Progress.occurrence == occurrence,
+    )
+    return (await session.exec(statement)).first()
+
+
+async def ensure_progress(
+    session: Session, *, enrolment_id: int, intervention_id: str, occurrence: str
+) -> Progress:
+    """The progress row for this item, created (and flushed, so it has an id) if missing."""
+    found = await progress_for(
+        session, enrolment_id=enrolment_id, intervention_id=intervention_id, occurrence=occurrence
+    )
+    if found is not None:
+        return found
+    created = Progress(enrolment_id=enrolment_id, intervention_id=intervention_id, occurrence=occurrence)
+    session.add(created)
+    await session.flush()
+    return created
+
+
+async def responses_of(
+    session: Session, enrolment_id: int, *, kind: str | None = None
+) -> Sequence[Response]:
+    statement = select(Response).where(Response.enrolment_id == enrolment_id)
+    if kind is not None:
+        statement = statement.where(Response.kind == kind)
+    return (await session.exec(statement.order_by(col(Response.id)))).all()
+
+
+async def assessment_answers(
+    session: Session, *, enrolment_id: int, intervention_id: str
+) -> Sequence[Response]:
+    statement = select(Response).where(
+        Response.enrolment_id == enrolment_id,
+        Response.intervention_id == intervention_id,
+        Response.kind == "assessment",
+    )
+    return (await session.exec(statement.order_by(col(Response.id)))).all()
+
+
+async def delivery_by_id(session: Session, delivery_id: int) -> Delivery | None:
+    return await session.get(Delivery, delivery_id)
+
+
+async def count_deliveries_with_prefix(session: Session, prefix: str) -> int:
+    statement = select(Delivery.id).where(col(Delivery.key).startswith(prefix))
+    return len((await session.exec(statement)).all())
+
+
+async def last_sent_at(session: Session, person_id: int) -> datetime | None:
+    statement = (
+        select(Delivery.sent_at)
+        .where(Delivery.person_id == person_id, col(Delivery.sent_at).is_not(None))
+        .order_by(col(Delivery.sent_at).desc())
+    )
+    return (await session.exec(statement)).first()
