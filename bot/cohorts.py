@@ -156,8 +156,8 @@ async def _sync_participants(
         session.add(enrolment)
         assert enrolment.id is not None
         await outbox.cancel_unsent(session, enrolment_id=enrolment.id)
-        person = await session.get(Person, person_id)
-        report.lines.append(f"removed {person.email if person else person_id}: their messages are cancelled")
+        leaver = await session.get(Person, person_id)
+        report.lines.append(f"removed {leaver.email if leaver else person_id}: their messages are cancelled")
     return changed
 
 

@@ -86,7 +86,8 @@ _EVERY = re.compile(
     rf"^every\s+(?P<day>[a-z]+){_AT}\s+from\s+(?P<start>{_NAME})\s+until\s+(?P<end>{_NAME})$",
     re.IGNORECASE,
 )
-_ON_ENROL = re.compile(r"^on\s+enrol(?:l?ment)?$", re.IGNORECASE)
+# British and American spellings: enrol, enroll, enrolment, enrollment.
+_ON_ENROL = re.compile(r"^on\s+enroll?(?:ment)?$", re.IGNORECASE)
 
 
 def parse_when(text: str) -> When:

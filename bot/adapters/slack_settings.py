@@ -37,7 +37,8 @@ def load_slack_settings(environ: Mapping[str, str]) -> SlackSettings:
     signing_secret = environ.get("SLACK_SIGNING_SECRET", "").strip() or None
     if app_token is None and signing_secret is None:
         raise ConfigError(
-            "Config 'SLACK_SIGNING_SECRET' is missing: HTTP mode needs it (or set SLACK_APP_TOKEN for Socket Mode)"
+            "Config 'SLACK_SIGNING_SECRET' is missing: HTTP mode needs it "
+            "(or set SLACK_APP_TOKEN for Socket Mode)"
         )
     return SlackSettings(
         bot_token=bot_token or "",

@@ -78,7 +78,9 @@ def _pressed(query: CallbackQuery, *, event_id: str, received_at: datetime) -> I
     )
 
 
-def _membership(change: ChatMemberUpdated, *, event_id: str, received_at: datetime) -> MembershipChange | None:
+def _membership(
+    change: ChatMemberUpdated, *, event_id: str, received_at: datetime
+) -> MembershipChange | None:
     was_present, is_present = _present(change.old_chat_member), _present(change.new_chat_member)
     if was_present == is_present:
         return None  # e.g. promoted to administrator: nothing changes for sending

@@ -1,0 +1,140 @@
+"""The Database: URL checks, SQLite settings, transactions, and UTC datetimes on both dialects."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import IntegrityError, StatementError
+from sqlmodel import select
+
+from bot.domain.errors import ConfigError
+from bot.storage.db import Database, migrate, parse_url
+from bot.storage.models import Identity, Person
+from tests.fakes.databases import sqlite_url
+from tests.storage.seed import NOW
+
+
+@pytest.mark.parametrize(
+    ("url", "hint"),
+    [
+        ("not a url", "not a database URL"),
+        ("mysql+aiomysql://u@h/db", "unsupported database 'mysql'"),
+        ("sqlite:///coach.db", "start the URL with sqlite+aiosqlite://"),
+        ("postgresql://u@h/db", "start the URL with postgresql+asyncpg://"),
+        ("postgresql+psycopg2://u:secret@h/db", "start the URL with postgresql+asyncpg://"),
+        ("sqlite+aiosqlite://", "name the SQLite file"),
+    ],
+)
+def test_a_bad_url_is_a_config_error_naming_the_key(url: str, hint: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        Database(url)
+    message = str(raised.value)
+    assert message.startswith("COACHBOT_DATABASE_URL: ")
+    assert hint in message
+    assert "secret" not in message
+
+
+def test_good_urls_parse() -> None:
+    assert parse_url("sqlite+aiosqlite:///coach.db").database == "coach.db"
+    assert Database("postgresql+asyncpg://u:secret@h/db").dialect == "postgresql"
+    assert Database("sqlite+aiosqlite:///coach.db").dialect == "sqlite"
+
+
+def test_the_url_shown_hides_the_password() -> None:
+    shown = Database("postgresql+asyncpg://u:secret@h/db").url
+    assert "secret" not in shown
+    assert shown.startswith("postgresql+asyncpg://u:")
+
+
+async def test_sqlite_creates_the_folder_of_its_file(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "a" / "b")
+    async with Database(url) as db:
+        async with db.transaction() as session:
+            session.add(Person(email="a@example.com", name="A", created_at=NOW))
+    assert (tmp_path / "a" / "b" / "coach.db").is_file()
+
+
+async def test_sqlite_settings(tmp_path: Path) -> None:
+    async with Database(sqlite_url(tmp_path)) as db, db.transaction() as session:
+        connection = await session.connection()
+        pragmas = {}
+        for name in ("journal_mode", "foreign_keys", "busy_timeout"):
+            pragmas[name] = (await connection.exec_driver_sql(f"PRAGMA {name}")).scalar()
+    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 30000}
+
+
+async def test_sqlite_transactions_take_the_write_lock_at_once(tmp_path: Path) -> None:
+    async with Database(sqlite_url(tmp_path)) as db:
+        async with db.transaction() as session:
+            await session.exec(select(Person))  # only a read so far
+            other = sqlite3.connect(tmp_path / "coach.db", timeout=0, isolation_level=None)
+            try:
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    other.execute("BEGIN IMMEDIATE")
+            finally:
+                other.close()
+        # Once the transaction is over, another writer gets in.
+        other = sqlite3.connect(tmp_path / "coach.db", timeout=0, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        other.close()
+
+
+async def test_a_transaction_commits_on_success_and_rolls_back_on_error(database: Database) -> None:
+    async with database.transaction() as session:
+        session.add(Person(email="kept@example.com", name="Kept", created_at=NOW))
+    with pytest.raises(RuntimeError, match="boom"):
+        async with database.transaction() as session:
+            session.add(Person(email="lost@example.com", name="Lost", created_at=NOW))
+            await session.flush()
+            raise RuntimeError("boom")
+    async with database.transaction() as session:
+        emails = (await session.exec(select(Person.email))).all()
+    assert emails == ["kept@example.com"]
+
+
+async def test_foreign_keys_are_enforced(database: Database) -> None:
+    with pytest.raises(IntegrityError):
+        async with database.transaction() as session:
+            session.add(Identity(person_id=999, platform="console", external_id="x", created_at=NOW))
+
+
+async def test_datetimes_come_back_aware_utc(database: Database) -> None:
+    amsterdam = timezone(timedelta(hours=1))
+    moment = datetime(2027, 3, 28, 2, 30, 15, 123456, tzinfo=amsterdam)
+    async with database.transaction() as session:
+        session.add(Person(email="t@example.com", name="T", created_at=moment))
+    async with database.transaction() as session:
+        stored = (await session.exec(select(Person.created_at))).one()
+    assert stored == moment
+    assert stored.tzinfo is UTC
+    assert stored.hour == 1
+
+
+async def test_naive_datetimes_are_refused(database: Database) -> None:
+    with pytest.raises(StatementError, match="naive datetime"):
+        async with database.transaction() as session:
+            session.add(Person(email="n@example.com", name="N", created_at=datetime(2027, 1, 1)))
+
+
+async def test_migrate_twice_is_harmless(database_url: str) -> None:
+    await migrate(database_url)
+    await migrate(database_url)
+    async with Database(database_url) as db, db.transaction() as session:
+        assert (await session.exec(select(Person))).all() == []
+
+
+async def test_lifecycle(tmp_path: Path) -> None:
+    db = Database(sqlite_url(tmp_path))
+    with pytest.raises(RuntimeError, match="not open"):
+        async with db.transaction():
+            pass
+    assert await db.open(migrate=False) is db
+    assert await db.open() is db  # already open: nothing happens
+    await db.close()
+    await db.close()
+    with pytest.raises(RuntimeError, match="not open"):
+        _ = db.engine

@@ -1,0 +1,70 @@
+"""Migrations build exactly the tables the models declare, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import command
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel
+
+from bot.storage.db import Database, alembic_config
+from tests.fakes.databases import open_database
+
+
+def _tables(connection: Connection) -> set[str]:
+    return set(inspect(connection).get_table_names())
+
+
+def _downgrade_to_base(connection: Connection) -> None:
+    command.downgrade(alembic_config(connection), "base")
+
+
+async def _table_names(db: Database) -> set[str]:
+    async with db.engine.connect() as connection:
+        return await connection.run_sync(_tables)
+
+
+async def test_migrations_create_every_table(database: Database) -> None:
+    assert await _table_names(database) == set(SQLModel.metadata.tables) | {"alembic_version"}
+
+
+async def test_the_database_is_at_the_newest_revision(database: Database) -> None:
+    async with database.engine.connect() as connection:
+        version = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+        head = await connection.run_sync(lambda sync: ScriptDirectory.from_config(alembic_config(sync)).get_current_head())
+    assert version == head
+
+
+async def test_migrations_match_the_models(database: Database) -> None:
+    assert await database.schema_differences() == []
+
+
+async def test_an_unmigrated_database_differs_from_the_models(database_url: str) -> None:
+    db = await open_database(database_url, migrate=False)
+    try:
+        differences = await db.schema_differences()
+    finally:
+        await db.close()
+    added = {difference[1].name for difference in differences if difference[0] == "add_table"}
+    assert added == set(SQLModel.metadata.tables)
+
+
+async def test_downgrade_removes_every_table_and_upgrade_restores_them(database: Database) -> None:
+    async with database.engine.begin() as connection:
+        await connection.run_sync(_downgrade_to_base)
+    assert await _table_names(database) == {"alembic_version"}
+    await database.migrate()
+    assert await database.schema_differences() == []
+
+
+async def test_processes_starting_together_migrate_one_at_a_time(database_url: str) -> None:
+    first, second = Database(database_url), Database(database_url)
+    try:
+        await asyncio.gather(first.open(), second.open())
+        assert await first.schema_differences() == []
+    finally:
+        await first.close()
+        await second.close()

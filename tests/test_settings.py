@@ -1,0 +1,47 @@
+"""Settings come from an injectable environment; a bad value is named in one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.domain.errors import ConfigError
+from bot.settings import BUNDLED_CONTENT, DEFAULT_DATABASE_URL, load_settings
+
+
+def test_defaults_need_no_environment() -> None:
+    settings = load_settings({})
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.content_dir == BUNDLED_CONTENT
+    assert (BUNDLED_CONTENT / "feedback-geven" / "program.md").is_file()
+
+
+def test_values_are_read(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "COACHBOT_DATABASE_URL": "postgresql+asyncpg://coach@db/coachbot",
+            "COACHBOT_CONTENT_DIR": str(tmp_path),
+            "COACHBOT_DISPATCH_INTERVAL": "2.5",
+        }
+    )
+    assert settings.database_url == "postgresql+asyncpg://coach@db/coachbot"
+    assert settings.content_dir == tmp_path
+    assert settings.dispatch_interval_seconds == 2.5
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"COACHBOT_DATABASE_URL": "mysql://x"}, "COACHBOT_DATABASE_URL"),
+        ({"COACHBOT_DATABASE_URL": "sqlite:///sync.db"}, "COACHBOT_DATABASE_URL"),
+        ({"COACHBOT_CONTENT_DIR": "/no/such/folder"}, "COACHBOT_CONTENT_DIR"),
+        ({"COACHBOT_DISPATCH_INTERVAL": "soon"}, "COACHBOT_DISPATCH_INTERVAL"),
+        ({"COACHBOT_DISPATCH_INTERVAL": "-1"}, "COACHBOT_DISPATCH_INTERVAL"),
+        ({"COACHBOT_LOG_LEVEL": "LOUD"}, "COACHBOT_LOG_LEVEL"),
+    ],
+)
+def test_a_bad_value_is_named(environ: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError, match=named) as raised:
+        load_settings(environ)
+    assert "\n" not in str(raised.value)
