@@ -40,7 +40,8 @@ SESSIONS = {
 }
 ENROLMENT_NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 REPLAN_NOW = datetime(2027, 2, 4, 12, 0, tzinfo=UTC)
-PROGRAM_FOLDER = Path(__file__).resolve().parent.parent / "content" / "programs" / "feedback-geven"
+REPOSITORY = Path(__file__).resolve().parent.parent
+PROGRAM_FOLDER = REPOSITORY / "content" / "programs" / "feedback-geven"
 TARGET_SECONDS = 5.0
 TARGET_MB = 300.0
 
@@ -109,9 +110,10 @@ def load_program() -> tuple[Program, str]:
     except ImportError:
         return synthetic_program(), "synthetic: content.loader is missing"
     try:
-        return load(PROGRAM_FOLDER), f"loaded from {PROGRAM_FOLDER.relative_to(Path.cwd())}"
+        program = load(PROGRAM_FOLDER)
     except Exception as error:  # any content problem: fall back rather than stop the bench
         return synthetic_program(), f"synthetic: loading failed ({type(error).__name__})"
+    return program, f"loaded from {PROGRAM_FOLDER.relative_to(REPOSITORY)}"
 
 
 def build_cohort(program: Program, rng: random.Random) -> Cohort:

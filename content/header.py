@@ -35,7 +35,7 @@ class Header:
     id: str | None
     title: str | None
     language: Language | None
-    sessions: tuple[Session, ...]
+    sessions: tuple[Session, ...] | None  # None: unreadable, so references to them go unchecked
     welcome: str
     send_window: SendWindow
     workdays: frozenset[int]
@@ -48,6 +48,8 @@ def read_header(path: Path, problems: FileProblems) -> Header | None:
     if document is None:
         return None
     fields = Fields(document.front, offset=document.front_offset, line=1, problems=problems)
+    if not fields.is_mapping:
+        return None
     fields.allow(PROGRAM_KEYS)
     fields.require("id", "title", "language", "sessions")
     if not document.body.strip():
@@ -98,12 +100,13 @@ def _language(fields: Fields) -> Language | None:
     return None
 
 
-def _sessions(fields: Fields) -> tuple[Session, ...]:
+def _sessions(fields: Fields) -> tuple[Session, ...] | None:
     items = fields.items("sessions")
     if items is None:
-        return ()
+        return None
     if not items:
         fields.problems.add(fields.key_line("sessions"), "`sessions` needs at least one session")
+        return None
     sessions: dict[str, Session] = {}
     for item in items:
         item.allow(SESSION_KEYS)

@@ -16,7 +16,7 @@ from content.header import ID, checked_id
 from content.model import INTERVENTION_TYPES, Intervention, InterventionType, Question, Statement
 from content.problems import FileProblems
 from content.sections import Markdown, check_images, parse_assessment, parse_quiz
-from content.when import When, WhenError, parse_when
+from content.when import AfterIntervention, Relative, When, WhenError, parse_when
 
 INTERVENTION_KEYS = (
     "id",
@@ -32,6 +32,7 @@ INTERVENTION_KEYS = (
     "scale",
 )
 _ASSESSMENT_ONLY = ("kickoff", "closing", "scale")
+MAX_REACH_DAYS = 2 * 366
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,8 @@ def read_intervention(path: Path, problems: FileProblems, *, folder: Path) -> Dr
     if document is None:
         return None
     fields = Fields(document.front, offset=document.front_offset, line=1, problems=problems)
+    if not fields.is_mapping:
+        return None
     fields.allow(INTERVENTION_KEYS)
     fields.require("title", "type")
     kind = _type(fields)
@@ -135,10 +138,25 @@ def _when(fields: Fields) -> When | None:
     if value is None:
         return None
     try:
-        return parse_when(value)
+        when = parse_when(value)
     except WhenError as error:
         fields.problems.add(fields.key_line("when"), str(error))
         return None
+    if _reach_in_days(when) > MAX_REACH_DAYS:
+        fields.problems.add(fields.key_line("when"), f"`when: {value}` reaches more than two years away")
+        return None
+    return when
+
+
+def _reach_in_days(when: When) -> float:
+    """How far from its anchor an expression reaches: huge offsets would overflow the planner."""
+    match when:
+        case Relative(amount=amount, unit=unit):
+            return amount * {"hours": 1 / 24, "days": 1, "weeks": 7}[unit]
+        case AfterIntervention(days=days):
+            return days
+        case _:
+            return 0
 
 
 def _body(kind: InterventionType | None, markdown: Markdown, problems: FileProblems) -> _Body:

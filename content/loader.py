@@ -67,12 +67,18 @@ def read_program(folder: Path) -> tuple[Program | None, tuple[Problem, ...]]:
     drafts, unreadable = _read_interventions(folder, sink)
     interventions = check_references(
         drafts,
-        sessions=tuple(session.id for session in header.sessions) if header else (),
+        sessions=_session_ids(header),
         unreadable=unreadable,
         sink=sink,
     )
     program = _program(header, interventions) if header is not None and not sink else None
     return program, sorted_problems(sink)
+
+
+def _session_ids(header: Header | None) -> tuple[str, ...] | None:
+    if header is None or header.sessions is None:
+        return None
+    return tuple(session.id for session in header.sessions)
 
 
 def _read_interventions(folder: Path, sink: list[Problem]) -> tuple[list[Draft], frozenset[str]]:
@@ -129,7 +135,7 @@ def _program_folders(root: Path, sink: list[Problem]) -> list[Path]:
 
 def _program(header: Header, interventions: tuple[Intervention, ...]) -> Program | None:
     # read_header leaves None only where it recorded a problem, so this is a type guard only.
-    if header.id is None or header.title is None or header.language is None:
+    if header.id is None or header.title is None or header.language is None or header.sessions is None:
         return None
     return Program(
         id=header.id,

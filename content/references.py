@@ -24,7 +24,9 @@ class _Edge:
 
 
 class _Checker:
-    def __init__(self, *, sessions: tuple[str, ...], unreadable: frozenset[str], sink: list[Problem]):
+    def __init__(
+        self, *, sessions: tuple[str, ...] | None, unreadable: frozenset[str], sink: list[Problem]
+    ) -> None:
         self.sessions = sessions
         self.unreadable = unreadable
         self.sink = sink
@@ -41,14 +43,14 @@ class _Checker:
                 self.report(draft, "id", f"duplicate id `{draft.id}`; {where} has it too")
             else:
                 first[draft.id] = draft
-            if draft.id in self.sessions:
+            if self.sessions is not None and draft.id in self.sessions:
                 self.report(draft, "id", f"id `{draft.id}` is also a session id; rename the intervention")
         return first
 
     def resolve(self, draft: Draft, known: Mapping[str, Draft]) -> When | None:
         when = draft.intervention.when
-        if when is None:
-            return None
+        if when is None or self.sessions is None:
+            return when  # without the program's sessions, a name cannot be told apart
         try:
             when = resolve_references(when, frozenset(self.sessions))
         except WhenError as error:
@@ -61,12 +63,9 @@ class _Checker:
                 )
         if isinstance(when, AfterIntervention) and not self.exists(when.intervention, known):
             self.report(draft, "when", f"unknown intervention `{when.intervention}`")
-        if isinstance(when, Every) and self.order(when.start_session) > self.order(when.end_session):
+        if isinstance(when, Every) and _after(when.start_session, when.end_session, self.sessions):
             self.report(draft, "when", f"`from {when.start_session}` comes after `until {when.end_session}`")
         return when
-
-    def order(self, session: str) -> int:
-        return self.sessions.index(session) if session in self.sessions else -1
 
     def exists(self, intervention_id: str, known: Mapping[str, Draft]) -> bool:
         # A file too broken to read still owns its file name: do not call references to it unknown.
@@ -121,10 +120,14 @@ class _Checker:
 
 
 def check_references(
-    drafts: Sequence[Draft], *, sessions: tuple[str, ...], unreadable: frozenset[str], sink: list[Problem]
+    drafts: Sequence[Draft],
+    *,
+    sessions: tuple[str, ...] | None,
+    unreadable: frozenset[str],
+    sink: list[Problem],
 ) -> tuple[Intervention, ...]:
     """Check what the interventions say about each other; return them with `when` resolved
-    against the program's `sessions` (ids in program order)."""
+    against the program's `sessions` (ids in program order; None when program.md has none)."""
     checker = _Checker(sessions=sessions, unreadable=unreadable, sink=sink)
     known = checker.unique(drafts)
     resolved = {draft_id: checker.resolve(draft, known) for draft_id, draft in known.items()}
@@ -135,6 +138,11 @@ def check_references(
         dataclasses.replace(draft.intervention, when=resolved.get(draft.id, draft.intervention.when))
         for draft in drafts
     )
+
+
+def _after(first: str, second: str, sessions: tuple[str, ...]) -> bool:
+    """Whether session `first` comes after `second` (unknown sessions are reported elsewhere)."""
+    return first in sessions and second in sessions and sessions.index(first) > sessions.index(second)
 
 
 def _edges(known: Mapping[str, Draft], resolved: Mapping[str, When | None]) -> Iterator[_Edge]:

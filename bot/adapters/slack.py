@@ -35,7 +35,7 @@ from bot.adapters.base import InboundHandler
 from bot.adapters.slack_errors import error_code, to_send_error
 from bot.adapters.slack_home import HomePage, render_home
 from bot.adapters.slack_inbound import Address, clicked_message_id, message_id, parse_address
-from bot.adapters.slack_listeners import HomeOpenedHandler, Listeners, build_bolt_app
+from bot.adapters.slack_listeners import HomeOpenedHandler, Listeners, build_bolt_app, library_logger
 from bot.adapters.slack_pacer import ChannelPacer
 from bot.adapters.slack_render import SlackMessage, answered_blocks, escape, render_message
 from bot.adapters.slack_settings import DEFAULT_API_URL, SlackSettings
@@ -331,12 +331,18 @@ class SlackAdapter:
                 base_url=self._api_url,
                 session=self._shared_session(),
                 retry_handlers=[],  # the outbox decides about retries
+                logger=library_logger("bot.adapters.slack.web"),
             )
         return self._client
 
     def _bolt_client(self) -> AsyncWebClient:
         # Bolt gets no token: it authorizes with our auth.test result (see build_bolt_app).
-        return AsyncWebClient(base_url=self._api_url, session=self._shared_session(), retry_handlers=[])
+        return AsyncWebClient(
+            base_url=self._api_url,
+            session=self._shared_session(),
+            retry_handlers=[],
+            logger=library_logger("bot.adapters.slack.web"),
+        )
 
     def _shared_session(self) -> aiohttp.ClientSession:
         if self._given_session is not None:

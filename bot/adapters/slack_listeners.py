@@ -80,7 +80,7 @@ class Listeners:
         answer = await self.on_inbound(command_to_inbound(body, received_at=self.clock.now()))
         if answer.notice:
             # A slash command's response body is shown to its user only: the place for a notice.
-            await ack(text=escape(answer.notice))
+            await ack(text=escape(answer.notice), response_type="ephemeral")
         else:
             await ack()
 
@@ -103,6 +103,7 @@ def build_bolt_app(
 
     app = AsyncApp(
         name="coachbot",
+        logger=library_logger("bot.adapters.slack.bolt"),
         client=client,
         signing_secret=signing_secret,
         authorize=authorize,
@@ -117,6 +118,15 @@ def build_bolt_app(
     app.command(_ANY)(listeners.command)  # /coach, or whatever name an admin gave it
     app.error(listeners.error)
     return app
+
+
+def library_logger(name: str) -> logging.Logger:
+    """A logger for bolt or slack_sdk, at WARNING unless configured: their INFO and DEBUG lines
+    quote request bodies, which hold personal content."""
+    logger = logging.getLogger(name)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.WARNING)
+    return logger
 
 
 def _request_ref(body: Mapping[str, Any]) -> str:

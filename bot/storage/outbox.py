@@ -152,7 +152,7 @@ async def claim_due(
     due = (
         select(Delivery.id)
         .where(col(Delivery.status).in_(UNSENT), col(Delivery.due_at) <= now, _sendable(platforms))
-        .order_by(col(Delivery.due_at), col(Delivery.id))
+        .order_by(col(Delivery.due_at), _replies_first(), col(Delivery.id))
         .limit(limit)
     )
     if db.dialect == "postgresql":
@@ -168,7 +168,7 @@ async def claim_due(
             .returning(Delivery)
         )
         claimed = list((await session.exec(claim)).scalars().all())
-    return sorted(claimed, key=lambda row: (row.due_at, row.id or 0))
+    return sorted(claimed, key=lambda row: (row.due_at, row.kind != "reply", row.id or 0))
 
 
 async def mark_sent(
@@ -243,6 +243,11 @@ async def deliveries_for(session: AsyncSession, *, enrolment_id: int) -> list[De
         .order_by(col(Delivery.due_at), col(Delivery.id))
     )
     return list((await session.exec(statement)).all())
+
+
+def _replies_first() -> ColumnElement[int]:
+    """At the same moment, answers go before news: a welcome before the kick-off it announces."""
+    return case((col(Delivery.kind) == "reply", 0), else_=1)
 
 
 def _sendable(platforms: Collection[str] | None) -> ColumnElement[bool]:

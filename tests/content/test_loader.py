@@ -267,7 +267,11 @@ def test_yaml_typing_does_not_change_texts(tree: Tree) -> None:
     ],
 )
 def test_workdays_forms(tree: Tree, workdays: str, expected: set[int]) -> None:
-    text = (tree.root / "demo/program.md").read_text().replace("---\nWelcome", f"workdays: {workdays}\n---\nWelcome")
+    text = (
+        (tree.root / "demo/program.md")
+        .read_text()
+        .replace("---\nWelcome", f"workdays: {workdays}\n---\nWelcome")
+    )
     tree.write("demo/program.md", text)
     assert load_program(tree.root / "demo").workdays == expected
 
@@ -305,7 +309,10 @@ def test_load_program_raises_with_every_problem(tree: Tree) -> None:
 
 
 def test_load_programs_by_id(tree: Tree) -> None:
-    tree.write("other/program.md", "---\nid: other\ntitle: O\nlanguage: nl\nsessions: [{id: x, title: X}]\n---\nHoi\n")
+    tree.write(
+        "other/program.md",
+        "---\nid: other\ntitle: O\nlanguage: nl\nsessions: [{id: x, title: X}]\n---\nHoi\n",
+    )
 
     programs = load_programs(tree.root)
 
@@ -328,7 +335,10 @@ def test_summary_line(full: Tree) -> None:
 
 
 def test_summary_line_singular(tree: Tree) -> None:
-    tree.write("demo/program.md", tree.root.joinpath("demo/program.md").read_text().replace("  - {id: s2, title: Practice day}\n", ""))
+    tree.write(
+        "demo/program.md",
+        tree.root.joinpath("demo/program.md").read_text().replace("  - {id: s2, title: Practice day}\n", ""),
+    )
     program = load_program(tree.root / "demo")
     assert summary_line(program) == "demo: 'Demo' (en), 1 session, 1 intervention (0 optional)"
 

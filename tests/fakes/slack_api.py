@@ -89,8 +89,9 @@ class FakeSlackApi:
         if deleted:
             self.deleted_users.add(user_id)
 
-    def fail_next(self, method: str, error: str, *, times: int = 1, status: int = 200) -> None:
-        """Answer the next `times` calls of `method` with `ok: false, error`."""
+    def fail_next(self, method: str, error: str, *, times: int = 1, status: int = 200, after: int = 0) -> None:
+        """Answer `times` calls of `method` with `ok: false, error`, after `after` normal answers."""
+        self._scripted[method].extend([_NOT_SCRIPTED] * after)
         for _ in range(times):
             self._scripted[method].append(_Scripted(status, {"ok": False, "error": error}))
 
@@ -124,21 +125,27 @@ class FakeSlackApi:
         params = await _params(request)
         peer = request.transport.get_extra_info("peername") if request.transport else None
         self.calls.append(ApiCall(method, params, dict(request.headers), int(peer[1]) if peer else 0))
-        async with self._changed:
-            self._changed.notify_all()
         scripted = self._scripted[method].popleft() if self._scripted[method] else _NOT_SCRIPTED
         if scripted is None:
             assert request.transport is not None
             request.transport.close()
-            return web.Response()
-        if scripted is not _NOT_SCRIPTED:
-            return web.json_response(scripted.body, status=scripted.status, headers=scripted.headers)
-        if not self._authorized(method, request.headers.get("Authorization", "")):
-            return web.json_response({"ok": False, "error": "invalid_auth"})
+            response = web.Response()
+        elif scripted is not _NOT_SCRIPTED:
+            response = web.json_response(scripted.body, status=scripted.status, headers=scripted.headers)
+        else:
+            response = web.json_response(self._answer(method, params, request.headers.get("Authorization", "")))
+        async with self._changed:  # after the call's effect, so a waiting test sees it
+            self._changed.notify_all()
+        return response
+
+    def _answer(self, method: str, params: dict[str, Any], authorization: str) -> dict[str, Any]:
+        if not self._authorized(method, authorization):
+            return {"ok": False, "error": "invalid_auth"}
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
-            return web.json_response({"ok": False, "error": "unknown_method"})
-        return web.json_response(handler(params))
+            return {"ok": False, "error": "unknown_method"}
+        answer: dict[str, Any] = handler(params)
+        return answer
 
     @staticmethod
     def _authorized(method: str, authorization: str) -> bool:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 import pytest
-from planning_kit import AMSTERDAM, LONDON, utc
 
 from content.model import SendWindow
 from scheduler.calendar import local_date, next_allowed_slot, next_day_start, next_workday, to_local, to_utc
+from tests.scheduler.planning_kit import AMSTERDAM, LONDON, utc
 
 WINDOW = SendWindow()  # 08:30-17:30
 WEEKDAYS = frozenset({0, 1, 2, 3, 4})

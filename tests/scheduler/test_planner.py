@@ -11,10 +11,10 @@ from datetime import datetime, time
 from typing import Any
 
 import pytest
-from planning_kit import LONDON, delivered, item, plan_input, program, utc, with_history
 
 from content.model import SendWindow
 from scheduler.planner import EMPTY_PLAN, ItemHistory, Plan, PlannedDelivery, plan
+from tests.scheduler.planning_kit import LONDON, delivered, item, plan_input, program, utc, with_history
 
 BEFORE_START = utc(2027, 1, 1, 12)
 

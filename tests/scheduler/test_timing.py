@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from datetime import datetime, time
 
 import pytest
-from planning_kit import AMSTERDAM, LONDON, SESSIONS, item, program, utc
 
 from content.model import Intervention
 from scheduler.timing import LearnerFacts, RawOccurrence, follow_up_parents, raw_occurrences
+from tests.scheduler.planning_kit import AMSTERDAM, LONDON, SESSIONS, item, program, utc
 
 # Dates around the 2027 DST changes (Amsterdam, cohort-local).
 DST_SESSIONS = {

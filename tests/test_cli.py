@@ -1,0 +1,108 @@
+"""The command line, run as a real process: content check, cohort import/list, plan, chat."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import BUNDLED_CONTENT
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_ROSTER = BUNDLED_CONTENT.parent / "cohorts" / "feedback-geven-demo.yaml"
+pytestmark = pytest.mark.slow
+
+
+def coachbot(*args: str, cwd: Path, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, "COACHBOT_DATABASE_URL": f"sqlite+aiosqlite:///{cwd / 'cli.db'}", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_bundled_programs_pass_the_check(tmp_path: Path) -> None:
+    result = coachbot("content", "check", str(BUNDLED_CONTENT), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 2
+    assert any(line.startswith("feedback-geven") for line in lines)
+
+
+def test_a_broken_program_gets_path_line_messages_and_exit_1(tmp_path: Path) -> None:
+    program = tmp_path / "programs" / "kapot"
+    program.mkdir(parents=True)
+    (program / "program.md").write_text(
+        "---\nid: kapot\ntitle: Kapot\nlanguage: nl\nsessions:\n  - {id: s1, title: Een}\n---\nWelkom.\n",
+        encoding="utf-8",
+    )
+    (program / "tip.md").write_text("---\ntitle: Tip\ntype: tip\nwhen: 2 days before s9\n---\nDoe dit.\n")
+    result = coachbot("content", "check", "programs", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.stdout.startswith("programs/kapot/tip.md:4: ")
+    assert "s9" in result.stdout
+
+
+def test_import_is_idempotent_and_reports_changes(tmp_path: Path) -> None:
+    first = coachbot("cohort", "import", str(DEMO_ROSTER), cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "created cohort fb-2027-q1" in first.stdout
+    again = coachbot("cohort", "import", str(DEMO_ROSTER), cwd=tmp_path)
+    assert again.stdout.strip() == "cohort fb-2027-q1: nothing changed"
+    moved = tmp_path / "moved.yaml"
+    moved.write_text(
+        DEMO_ROSTER.read_text(encoding="utf-8").replace("s2: 2027-02-02T09:00", "s2: 2027-02-09T09:00"),
+        encoding="utf-8",
+    )
+    result = coachbot("cohort", "import", str(moved), cwd=tmp_path)
+    assert "session s2 moved: 2027-02-02T09:00 -> 2027-02-09T09:00" in result.stdout
+    assert "re-planned:" in result.stdout
+    listing = coachbot("cohort", "list", cwd=tmp_path)
+    assert "fb-2027-q1  feedback-geven  5 participants (0 started)" in listing.stdout
+
+
+def test_a_bad_roster_changes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(DEMO_ROSTER.read_text(encoding="utf-8").replace("Europe/Amsterdam", "Mars/Olympus"))
+    result = coachbot("cohort", "import", str(bad), cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"{bad}:" in result.stderr and "Mars/Olympus" in result.stderr
+    assert "No cohorts yet" in coachbot("cohort", "list", cwd=tmp_path).stdout
+
+
+def test_plan_shows_a_learners_timeline(tmp_path: Path) -> None:
+    coachbot("cohort", "import", str(DEMO_ROSTER), cwd=tmp_path)
+    result = coachbot("plan", "fb-2027-q1", "--person", "bram@acme.example", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Bram Bakker <bram@acme.example> (Europe/London, not started)"
+    assert any("planned" in line for line in lines[1:])
+
+
+def test_a_scripted_console_chat(tmp_path: Path) -> None:
+    coachbot("cohort", "import", str(DEMO_ROSTER), cwd=tmp_path)
+    script = "3\n/wait 2d\n/progress\n/quit\n"
+    result = coachbot("chat", "--as", "anna@acme.example", "--clock", "2027-01-04T09:00", cwd=tmp_path, stdin=script)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("[Mon 2027-01-04 09:00] Coachbot:\nWelkom bij **Feedback geven en ontvangen**!")
+    assert "  [1] " in out
+    assert "(waited 2d; the simulated time is now 2027-01-06" in out
+    assert "**Je voortgang**" in out
+
+
+def test_a_bad_setting_is_one_line(tmp_path: Path) -> None:
+    result = coachbot("cohort", "list", cwd=tmp_path, env={"COACHBOT_DATABASE_URL": "mysql://nope"})
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("coachbot: COACHBOT_DATABASE_URL")
+    assert len(result.stderr.strip().splitlines()) == 1
