@@ -24,6 +24,8 @@ class _Edge:
 
 
 class _Checker:
+    """The program-wide checks, sharing the session ids and the problem list."""
+
     def __init__(
         self, *, sessions: tuple[str, ...] | None, unreadable: frozenset[str], sink: list[Problem]
     ) -> None:
@@ -77,7 +79,7 @@ class _Checker:
             target = draft.intervention.follow_up
             if target is not None and not self.exists(target, known):
                 self.report(draft, "follow_up", f"unknown intervention `{target}`")
-            if draft.intervention.when is None and "when" not in draft.lines and draft.id not in targets:
+            if "when" not in draft.lines and draft.id not in targets:
                 self.report(
                     draft,
                     "when",

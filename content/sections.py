@@ -142,12 +142,14 @@ def _question(section: _Section, markdown: Markdown, problems: FileProblems) -> 
             "indent a `> feedback` line under its option, or start a new `## ` question",
         )
     options_list = section.blocks[options_at]
-    options = tuple(_option(item, markdown, problems) for item in options_list.children)
-    if all(option is not None for option in options) and not any(o.correct for o in options if o):
+    parsed = tuple(_option(item, markdown, problems) for item in options_list.children)
+    options = tuple(option for option in parsed if option is not None)
+    # A broken option may be the intended right one: only claim "no correct option" when sure.
+    if len(options) == len(parsed) and not any(option.correct for option in options):
         problems.add(line, f"question `{section.title}` has no correct option; mark one with `- [x]`")
     return Question(
         text=_question_text(section, options_list, markdown),
-        options=tuple(option for option in options if option is not None),
+        options=options,
     )
 
 

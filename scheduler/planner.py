@@ -3,7 +3,8 @@
 `plan` is a pure function of its input (no clock reads, no I/O), so the caller can re-plan as
 often as it likes (enrolment, first contact, menu choices, pause/resume, moved session dates)
 and store the result under unique keys: the same input always gives the same plan. Feeding back
-what the dispatcher did (history) keeps the rest of the plan where it was.
+what the dispatcher did (history) leaves the rest of the plan where it was, except where items
+that become plannable (follow-ups, `n days after`) take a place under the daily cap.
 
 Steps and the edge cases they decide:
 

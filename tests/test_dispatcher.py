@@ -12,6 +12,7 @@ from sqlmodel import select
 from bot.app import App
 from bot.cohorts import import_roster
 from bot.domain.errors import PossiblySent, RateLimited, RecipientBlocked, SendError
+from bot.i18n import translate
 from bot.settings import BUNDLED_CONTENT, Settings
 from bot.storage import outbox
 from bot.storage.models import Delivery, Identity
@@ -163,3 +164,18 @@ async def _answer_kickoff(app: App, adapter: MemoryAdapter, clock: FrozenClock) 
     while (last := adapter.sent[-1]).choices and last.choices[0].value.startswith("a:"):
         await adapter.say(LEARNER, "", at=clock.now(), choice=last.choices[2].value)
         await app.dispatcher.run_due()
+
+
+async def test_a_stranger_is_answered_and_nothing_about_them_is_kept(running: App, clock: FrozenClock) -> None:
+    adapter = _adapter(running)
+    ack = await adapter.say("someone@elsewhere.example", "hallo?", at=clock.now())
+    await running.dispatcher.run_due()
+    assert ack.accepted
+    [answer] = adapter.texts_to("someone@elsewhere.example")
+    assert translate("nl", "stranger") in answer
+    assert translate("en", "stranger") in answer
+    rows = await _rows(running)
+    stranger_rows = [row for row in rows if row.person_id is None]
+    assert [(row.status, row.payload) for row in stranger_rows] == [("sent", {})]
+    async with running.database.transaction() as session:
+        assert (await session.exec(select(Identity))).all() == []

@@ -63,8 +63,8 @@ async def plan_input(session: Session, learner: Learner, *, now: datetime) -> Pl
 
 
 async def _offer_catch_up(session: Session, learner: Learner, result: Plan) -> None:
-    if not result.catch_up or result.catch_up_at is None:
-        return
+    if not result.catch_up or result.catch_up_at is None or learner.enrolment.active_since is None:
+        return  # before first contact the plan is a projection: nothing is offered yet
     items = list(result.catch_up)
     digest = hashlib.sha256(",".join(items).encode()).hexdigest()[:12]
     await outbox.enqueue(

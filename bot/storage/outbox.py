@@ -245,6 +245,11 @@ async def deliveries_for(session: AsyncSession, *, enrolment_id: int) -> list[De
     return list((await session.exec(statement)).all())
 
 
+async def forget_payload(session: AsyncSession, delivery_id: int) -> None:
+    """Empty a sent row's payload: for a stranger's reply, keep nothing about them."""
+    await _update_one(session, delivery_id, payload={})
+
+
 def _replies_first() -> ColumnElement[int]:
     """At the same moment, answers go before news: a welcome before the kick-off it announces."""
     return case((col(Delivery.kind) == "reply", 0), else_=1)

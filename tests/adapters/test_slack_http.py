@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (fixtures imported from slack_fixtures are redefined as test parameters)
 """The Slack adapter in HTTP mode: real bolt AsyncApp and aiohttp server, signed requests, and
 the fake Web API. Covers signatures, acknowledgement after the core's work, retries, clicks,
 slash commands and App Home events."""
@@ -5,17 +6,24 @@ slash commands and App Home events."""
 from __future__ import annotations
 
 import json
+import logging
 import time
+
+import aiohttp
+import pytest
 
 from bot.adapters.slack import SlackAdapter
 from bot.domain.messages import Choice, Identity, Inbound, InboundAck, Outbound
+from scheduler.clock import FrozenClock
 from tests.adapters.slack_fixtures import (  # noqa: F401  (fixtures)
     NOW,
+    FakeTime,
     RecordingCore,
     clock,
     core,
     fake_time,
     http_adapter,
+    make_adapter,
     poster,
     slack_api,
 )
@@ -215,3 +223,28 @@ async def test_auth_test_is_called_once_at_start_not_per_request(
 
     assert len(core.inbound) == 3
     assert slack_api.count("auth.test") == 1
+
+
+async def test_request_bodies_are_not_logged_even_at_debug_level(
+    slack_api: FakeSlackApi,
+    core: RecordingCore,
+    clock: FrozenClock,
+    fake_time: FakeTime,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)  # before the adapter exists: bolt copies levels when built
+    adapter = make_adapter(slack_api, clock=clock, fake_time=fake_time, core=core)
+    await adapter.start(core)
+    core.fail_next = 1
+    body = json.dumps(event_envelope(dm_event(LEARNER, "mijn geheime reflectie")))
+    headers = {"Content-Type": "application/json"}
+
+    async with aiohttp.ClientSession() as session:
+        poster = SignedPoster(session, f"http://127.0.0.1:{adapter.bound_port}/slack/events")
+        await poster.raw(body, headers=headers, secret="forged")
+        await poster.raw(body, headers=headers)
+    await adapter.stop()
+
+    assert core.failed.is_set()
+    assert "slack request failed: RuntimeError" in caplog.text
+    assert "geheime" not in caplog.text

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (fixtures imported from slack_fixtures are redefined as test parameters)
 """slack-manifest.yaml and the adapter agree: every subscribed event, the interactivity endpoint
 and every slash command are answered 2xx (none 404s), and the scopes cover the Web API calls."""
 

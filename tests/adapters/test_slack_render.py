@@ -173,14 +173,23 @@ def test_the_home_view_has_a_header_sections_and_home_buttons() -> None:
     view = render_home(page)
 
     assert view["type"] == "home"
-    assert [b["type"] for b in view["blocks"]] == ["header", "divider", "section", "divider", "section", "actions"]
+    assert [b["type"] for b in view["blocks"]] == [
+        "header",
+        "divider",
+        "section",
+        "divider",
+        "section",
+        "actions",
+    ]
     assert view["blocks"][0]["text"]["text"] == "Feedback geven"
     assert view["blocks"][4]["text"]["text"] == "*Hierna*\nDinsdag: quiz &lt;SBI&gt;"
     assert [e["action_id"] for e in view["blocks"][-1]["elements"]] == ["home-choice-0", "home-choice-1"]
 
 
 def test_a_huge_home_view_stays_under_a_hundred_blocks_and_keeps_its_buttons() -> None:
-    page = HomePage(title="T", sections=tuple(HomeSection(f"deel {n}") for n in range(80)), choices=(Choice("M", "m"),))
+    page = HomePage(
+        title="T", sections=tuple(HomeSection(f"deel {n}") for n in range(80)), choices=(Choice("M", "m"),)
+    )
 
     blocks = render_home(page)["blocks"]
 

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (fixtures imported from slack_fixtures are redefined as test parameters)
 """Sending through the Slack adapter with the real AsyncWebClient against the fake Web API:
 DM channels, channels and threads, error translation, pacing, partial sends, images, e-mail
 lookup, App Home and the shared HTTP session."""

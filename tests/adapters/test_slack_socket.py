@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (fixtures imported from slack_fixtures are redefined as test parameters)
 """Socket Mode: the adapter with an app token connects through `apps.connections.open` to a local
 websocket, turns envelopes into Inbounds and acknowledges each after the core's work."""
 
@@ -82,7 +83,9 @@ async def test_a_click_envelope_records_the_choice_and_updates_the_message(
     (channel, ts), message = next(iter(slack_api.messages.items()))
     core.answer = InboundAck(accepted=True, chosen_label="Ja")
 
-    payload = block_actions_payload(user=LEARNER, value="yes", channel=channel, message_ts=ts, message=message)
+    payload = block_actions_payload(
+        user=LEARNER, value="yes", channel=channel, message_ts=ts, message=message
+    )
     await socket_server.wait_ack(await socket_server.send("interactive", payload))
     await slack_api.wait_for("chat.update")
 

@@ -89,7 +89,9 @@ class FakeSlackApi:
         if deleted:
             self.deleted_users.add(user_id)
 
-    def fail_next(self, method: str, error: str, *, times: int = 1, status: int = 200, after: int = 0) -> None:
+    def fail_next(
+        self, method: str, error: str, *, times: int = 1, status: int = 200, after: int = 0
+    ) -> None:
         """Answer `times` calls of `method` with `ok: false, error`, after `after` normal answers."""
         self._scripted[method].extend([_NOT_SCRIPTED] * after)
         for _ in range(times):
@@ -133,7 +135,9 @@ class FakeSlackApi:
         elif scripted is not _NOT_SCRIPTED:
             response = web.json_response(scripted.body, status=scripted.status, headers=scripted.headers)
         else:
-            response = web.json_response(self._answer(method, params, request.headers.get("Authorization", "")))
+            response = web.json_response(
+                self._answer(method, params, request.headers.get("Authorization", ""))
+            )
         async with self._changed:  # after the call's effect, so a waiting test sees it
             self._changed.notify_all()
         return response
@@ -219,7 +223,11 @@ class FakeSlackApi:
 
     def _files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._file_ids):04d}"
-        return {"ok": True, "file_id": file_id, "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}"}
+        return {
+            "ok": True,
+            "file_id": file_id,
+            "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}",
+        }
 
     def _files_completeUploadExternal(self, params: dict[str, Any]) -> dict[str, Any]:
         files = params["files"]

@@ -46,7 +46,9 @@ def event_envelope(event: Mapping[str, Any], *, event_id: str | None = None) -> 
     }
 
 
-def dm_event(user: str, text: str, *, channel: str | None = None, ts: str = "1700000100.000100") -> dict[str, Any]:
+def dm_event(
+    user: str, text: str, *, channel: str | None = None, ts: str = "1700000100.000100"
+) -> dict[str, Any]:
     """A `message.im` event: `user` wrote `text` to the bot."""
     return {
         "type": "message",
@@ -70,7 +72,12 @@ def block_actions_payload(
         "user": {"id": user, "team_id": TEAM_ID},
         "api_app_id": "A0000APP",
         "token": "legacy-verification-token",
-        "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False},
+        "container": {
+            "type": "message",
+            "message_ts": message_ts,
+            "channel_id": channel,
+            "is_ephemeral": False,
+        },
         "trigger_id": f"{n}.{n}.trigger",
         "channel": {"id": channel},
         "message": dict(message or {"type": "message", "ts": message_ts, "bot_id": BOT_ID, "text": ""}),
@@ -104,7 +111,9 @@ class SignedPoster:
         self._url = url
         self._secret = secret
 
-    async def event(self, event: Mapping[str, Any], *, event_id: str | None = None, retry_num: int | None = None) -> Answer:
+    async def event(
+        self, event: Mapping[str, Any], *, event_id: str | None = None, retry_num: int | None = None
+    ) -> Answer:
         """Post an Events API envelope for `event` (`retry_num` marks a Slack retry)."""
         return await self.envelope(event_envelope(event, event_id=event_id), retry_num=retry_num)
 
@@ -119,7 +128,9 @@ class SignedPoster:
         body = urlencode({"payload": json.dumps(payload)})
         return await self.raw(body, headers={"Content-Type": "application/x-www-form-urlencoded"})
 
-    async def command(self, *, user: str, text: str, command: str = "/coach", channel: str = "D0000001") -> Answer:
+    async def command(
+        self, *, user: str, text: str, command: str = "/coach", channel: str = "D0000001"
+    ) -> Answer:
         """Post a slash command invocation."""
         n = next(_ids)
         fields = {
@@ -133,7 +144,9 @@ class SignedPoster:
             "trigger_id": f"{n}.{n}.command",
             "api_app_id": "A0000APP",
         }
-        return await self.raw(urlencode(fields), headers={"Content-Type": "application/x-www-form-urlencoded"})
+        return await self.raw(
+            urlencode(fields), headers={"Content-Type": "application/x-www-form-urlencoded"}
+        )
 
     async def raw(
         self,
