@@ -36,7 +36,9 @@ T = TypeVar("T")
 DEMO_ROSTER = BUNDLED_CONTENT.parent / "cohorts" / "feedback-geven-demo.yaml"
 DEMO_LEARNER = "demo@coachbot.example"
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Coachbot: a chat-bot coach between classroom sessions.")
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="Coachbot: a chat-bot coach between classroom sessions."
+)
 content_app = typer.Typer(no_args_is_help=True, help="Check trainers' programs.")
 cohort_app = typer.Typer(no_args_is_help=True, help="Import and list cohorts.")
 app.add_typer(content_app, name="content")
@@ -49,7 +51,9 @@ def main() -> None:
 
 
 @content_app.command("check")
-def content_check(directory: Annotated[Path, typer.Argument(help="Folder of programs")] = BUNDLED_CONTENT) -> None:
+def content_check(
+    directory: Annotated[Path, typer.Argument(help="Folder of programs")] = BUNDLED_CONTENT,
+) -> None:
     """Validate programs: one `path:line: message` per problem, exit 1 if any."""
     result = check_tree(directory)
     for problem in result.problems:
@@ -157,7 +161,11 @@ async def _chat(settings: Settings, email: str, clock_text: str | None) -> None:
     adapter = ConsoleAdapter(email=email, output=sys.stdout, clock=clock, timezone=timezone, rich=interactive)
     async with App(settings=settings, clock=clock, adapters=[adapter], run_scheduler=True) as running:
         session = ConsoleChat(
-            adapter=adapter, dispatcher=running.dispatcher, database=running.database, clock=clock, output=sys.stdout
+            adapter=adapter,
+            dispatcher=running.dispatcher,
+            database=running.database,
+            clock=clock,
+            output=sys.stdout,
         )
         await session.run(sys.stdin)
 

@@ -53,7 +53,11 @@ async def _upsert_cohort(
     cohort = await session.get(Cohort, roster.id)
     if cohort is None:
         cohort = Cohort(
-            id=roster.id, program_id=roster.program_id, timezone=roster.timezone, sessions=sessions, imported_at=now
+            id=roster.id,
+            program_id=roster.program_id,
+            timezone=roster.timezone,
+            sessions=sessions,
+            imported_at=now,
         )
         session.add(cohort)
         report.created = True
@@ -84,7 +88,9 @@ async def _upsert_person(
     language = getattr(contact, "language", None)
     timezone = getattr(contact, "timezone", None)
     if person is None:
-        person = Person(email=contact.email, name=contact.name, language=language, timezone=timezone, created_at=now)
+        person = Person(
+            email=contact.email, name=contact.name, language=language, timezone=timezone, created_at=now
+        )
         session.add(person)
         await session.flush()
         return person

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.adapters.base import ChatAdapter
-from bot.domain.errors import PossiblySent, RateLimited, RecipientBlocked, SendError
+from bot.domain.errors import RateLimited, RecipientBlocked, SendError
 from bot.domain.messages import Identity, Outbound, Platform
 from bot.flows.delivering import on_delivered, render_delivery, reply_from_payload
 from bot.flows.learners import load_learner
@@ -111,7 +111,9 @@ class Dispatcher:
         async with self._database.transaction() as session:
             if delivery.kind == "reply":
                 platform, external_id = delivery.payload["to"]
-                return _Prepared(Identity(_platform(platform), external_id), reply_from_payload(delivery.payload))
+                return _Prepared(
+                    Identity(_platform(platform), external_id), reply_from_payload(delivery.payload)
+                )
             if delivery.enrolment_id is None or delivery.person_id is None:
                 return None
             learner = await load_learner(session, delivery.enrolment_id, self._programs)
@@ -147,9 +149,7 @@ class Dispatcher:
             elif isinstance(error, RecipientBlocked) and delivery.kind != "reply":
                 await _block(session, recipient, now)
                 await outbox.release(session, delivery.id, due_at=now)
-            elif isinstance(error, PossiblySent) or not error.retryable:
-                await outbox.mark_failed(session, delivery.id, error=code, retry_at=None)
-            elif delivery.attempts >= outbox.MAX_ATTEMPTS:
+            elif not error.retryable or delivery.attempts >= outbox.MAX_ATTEMPTS:  # e.g. PossiblySent
                 await outbox.mark_failed(session, delivery.id, error=code, retry_at=None)
             else:
                 retry_at = now + outbox.backoff(delivery.attempts)
@@ -162,7 +162,9 @@ class Dispatcher:
             await outbox.mark_failed(session, delivery.id, error=reason, retry_at=None)
 
 
-def _reachable(identities: Sequence[IdentityRow], adapters: Mapping[Platform, ChatAdapter]) -> IdentityRow | None:
+def _reachable(
+    identities: Sequence[IdentityRow], adapters: Mapping[Platform, ChatAdapter]
+) -> IdentityRow | None:
     """The newest unblocked identity on a platform this process sends to."""
     for identity in identities:
         if identity.platform in adapters and identity.blocked_at is None:

@@ -58,8 +58,12 @@ async def _timeline(
     session: Session, cohort: Cohort, enrolment: Enrolment, person: Person, titles: Mapping[str, str]
 ) -> list[str]:
     zone = ZoneInfo(person.timezone or cohort.timezone)
-    state = "removed" if enrolment.removed_at else "paused" if enrolment.paused_at else (
-        "started" if enrolment.started_at else "not started"
+    state = (
+        "removed"
+        if enrolment.removed_at
+        else "paused"
+        if enrolment.paused_at
+        else ("started" if enrolment.started_at else "not started")
     )
     lines = [f"{person.name} <{person.email}> ({zone.key}, {state})"]
     assert enrolment.id is not None

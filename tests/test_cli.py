@@ -16,7 +16,9 @@ DEMO_ROSTER = BUNDLED_CONTENT.parent / "cohorts" / "feedback-geven-demo.yaml"
 pytestmark = pytest.mark.slow
 
 
-def coachbot(*args: str, cwd: Path, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def coachbot(
+    *args: str, cwd: Path, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     environ = {**os.environ, "COACHBOT_DATABASE_URL": f"sqlite+aiosqlite:///{cwd / 'cli.db'}", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -76,7 +78,8 @@ def test_a_bad_roster_changes_nothing(tmp_path: Path) -> None:
     bad.write_text(DEMO_ROSTER.read_text(encoding="utf-8").replace("Europe/Amsterdam", "Mars/Olympus"))
     result = coachbot("cohort", "import", str(bad), cwd=tmp_path)
     assert result.returncode == 1
-    assert f"{bad}:" in result.stderr and "Mars/Olympus" in result.stderr
+    assert f"{bad}:" in result.stderr
+    assert "Mars/Olympus" in result.stderr
     assert "No cohorts yet" in coachbot("cohort", "list", cwd=tmp_path).stdout
 
 
@@ -92,7 +95,9 @@ def test_plan_shows_a_learners_timeline(tmp_path: Path) -> None:
 def test_a_scripted_console_chat(tmp_path: Path) -> None:
     coachbot("cohort", "import", str(DEMO_ROSTER), cwd=tmp_path)
     script = "3\n/wait 2d\n/progress\n/quit\n"
-    result = coachbot("chat", "--as", "anna@acme.example", "--clock", "2027-01-04T09:00", cwd=tmp_path, stdin=script)
+    result = coachbot(
+        "chat", "--as", "anna@acme.example", "--clock", "2027-01-04T09:00", cwd=tmp_path, stdin=script
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.startswith("[Mon 2027-01-04 09:00] Coachbot:\nWelkom bij **Feedback geven en ontvangen**!")

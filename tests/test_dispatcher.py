@@ -71,7 +71,9 @@ async def test_a_reply_is_sent_once(running: App, clock: FrozenClock) -> None:
     assert len(keys) == len(set(keys))
 
 
-async def test_a_rate_limit_holds_the_message_until_the_wait_is_over(running: App, clock: FrozenClock) -> None:
+async def test_a_rate_limit_holds_the_message_until_the_wait_is_over(
+    running: App, clock: FrozenClock
+) -> None:
     adapter = await _started(running, clock)
     adapter.fail_next(RateLimited("slow down", retry_after=30))
     await adapter.say(LEARNER, "/help", at=clock.now())
@@ -166,7 +168,9 @@ async def _answer_kickoff(app: App, adapter: MemoryAdapter, clock: FrozenClock) 
         await app.dispatcher.run_due()
 
 
-async def test_a_stranger_is_answered_and_nothing_about_them_is_kept(running: App, clock: FrozenClock) -> None:
+async def test_a_stranger_is_answered_and_nothing_about_them_is_kept(
+    running: App, clock: FrozenClock
+) -> None:
     adapter = _adapter(running)
     ack = await adapter.say("someone@elsewhere.example", "hallo?", at=clock.now())
     await running.dispatcher.run_due()

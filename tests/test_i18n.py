@@ -33,8 +33,11 @@ def test_placeholders_match(key: str) -> None:
 @pytest.mark.parametrize("key", sorted(CATALOGUES["en"]))
 def test_no_text_is_empty_or_untranslated(key: str) -> None:
     nl, en = CATALOGUES["nl"][key], CATALOGUES["en"][key]
-    assert nl.strip() and en.strip()
-    if _words(en) and key not in SAME_IN_BOTH:  # pure formats like "- {competency}: {after}" are the same in any language
+    assert nl.strip()
+    assert en.strip()
+    if (
+        _words(en) and key not in SAME_IN_BOTH
+    ):  # pure formats like "- {competency}: {after}" are the same in any language
         assert nl != en, f"{key} is not translated"
 
 

@@ -25,7 +25,9 @@ from scheduler.clock import Clock
 class ConsoleAdapter:
     """One console user, identified by e-mail, chatting through `output` and `submit`."""
 
-    def __init__(self, *, email: str, output: TextIO, clock: Clock, timezone: tzinfo, rich: bool = False) -> None:
+    def __init__(
+        self, *, email: str, output: TextIO, clock: Clock, timezone: tzinfo, rich: bool = False
+    ) -> None:
         self._identity = Identity("console", email.lower())
         self._output = output
         self._clock = clock

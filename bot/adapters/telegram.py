@@ -122,7 +122,7 @@ class TelegramAdapter:
             base_url=f"{base}/bot",
             base_file_url=f"{base}/file/bot",
             request=_Request(connection_pool_size=128, httpx_kwargs=tls),
-            get_updates_request=_Request(connection_pool_size=1, httpx_kwargs=tls),
+            get_updates_request=_UpdatesRequest(connection_pool_size=1, httpx_kwargs=tls),
         )
         self._clock = clock
         self._webhook = webhook
@@ -170,14 +170,16 @@ class TelegramAdapter:
     async def stop(self) -> None:
         """Stop receiving (an update being handled is finished first) and close connections."""
         self._stopping.set()
-        if self._poller is not None:
-            await self._poller
-            self._poller = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-        self._on_inbound = _not_started
-        await self._bot.shutdown()
+        poller, self._poller = self._poller, None
+        runner, self._runner = self._runner, None
+        try:
+            if poller is not None:
+                await poller
+            if runner is not None:
+                await runner.cleanup()
+        finally:
+            self._on_inbound = _not_started
+            await self._bot.shutdown()
 
     async def username(self) -> str:
         """The bot's @username without the @, for deep links (`https://t.me/<name>?start=...`)."""
@@ -240,7 +242,7 @@ class TelegramAdapter:
         )
         try:
             return await self._until_stopped(fetch) or ()
-        except TelegramError as exc:
+        except Exception as exc:  # the loop must outlive any failure; it backs off instead
             _log.warning("telegram: getUpdates failed (%s)", type(exc).__name__)
             return None
 
@@ -536,6 +538,48 @@ class _Request(HTTPXRequest):
             if retry_after is not None:
                 raise _FloodControl(retry_after)
         return code, payload
+
+
+class _UpdatesRequest(_Request):
+    """getUpdates' transport. PTB parses a whole batch at once, so one update it cannot read
+    (a field it does not know to be required) would fail every poll from then on, and PTB
+    would log the batch's content. Such an update is reduced to its id here: the adapter then
+    skips it like any update it has no use for, and polling goes on."""
+
+    __slots__ = ()
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        code, payload = await super().do_request(*args, **kwargs)
+        return code, (_readable_updates(payload) if code == 200 else payload)
+
+
+def _readable_updates(payload: bytes) -> bytes:
+    try:
+        pristine = json.loads(payload)["result"]
+        probed = json.loads(payload)["result"]  # a second copy: parsing consumes what it reads
+    except (ValueError, KeyError, TypeError):
+        return payload  # PTB reports a malformed answer itself
+    if not isinstance(pristine, list):
+        return payload
+    readable = [_readable(update) for update in probed]
+    if all(readable):
+        return payload
+    kept = [update if ok else _unreadable(update) for update, ok in zip(pristine, readable, strict=True)]
+    return json.dumps({"ok": True, "result": kept}).encode()
+
+
+def _readable(update: Any) -> bool:
+    try:
+        Update.de_json(update, None)
+    except Exception:
+        return False
+    return True
+
+
+def _unreadable(update: Any) -> dict[str, Any]:
+    update_id = update.get("update_id") if isinstance(update, dict) else None
+    _log.warning("telegram: update %s could not be read; skipped", update_id)
+    return {"update_id": update_id}
 
 
 def _retry_after(payload: bytes) -> float | None:

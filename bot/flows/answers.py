@@ -20,7 +20,7 @@ REMIND_AFTER = timedelta(hours=3)
 
 
 async def press_delivery(turn: Turn, learner: Learner, action: choices.DeliveryAction) -> None:
-    """"Done" or "later" on a tip, practice or peer-feedback message."""
+    """ "Done" or "later" on a tip, practice or peer-feedback message."""
     delivery = await turn.session.get(Delivery, action.delivery_id)
     if delivery is None or delivery.enrolment_id != learner.enrolment_id or delivery.intervention_id is None:
         turn.decline("stale.press")
@@ -225,7 +225,9 @@ async def _show_development_points(turn: Turn, learner: Learner, intervention: I
     if matching:
         lines.append(turn.text("kickoff.suggestions"))
         lines += [f"- {item.title}" for item in matching]
-        buttons = tuple(Choice(turn.text("menu.add", title=item.title), choices.toggle(item.id)) for item in matching)
+        buttons = tuple(
+            Choice(turn.text("menu.add", title=item.title), choices.toggle(item.id)) for item in matching
+        )
     lines.append(turn.text("kickoff.menu_hint"))
     turn.send_text("\n".join(lines), buttons)
 

@@ -1,10 +1,10 @@
 """Button values: short strings (Telegram allows 64 bytes) that say what a press means.
 
-    d:<delivery id>:done|later     tip, practice, peer-feedback
-    q:<progress id>:<step>:<n>     quiz answer n to question `step`
-    a:<progress id>:<step>:<n>     assessment score n (0-based) for statement `step`
-    m:<intervention id>            toggle an optional module in the menu
-    c:<intervention id>            take a missed item now (catch-up)
+d:<delivery id>:done|later     tip, practice, peer-feedback
+q:<progress id>:<step>:<n>     quiz answer n to question `step`
+a:<progress id>:<step>:<n>     assessment score n (0-based) for statement `step`
+m:<intervention id>            toggle an optional module in the menu
+c:<intervention id>            take a missed item now (catch-up)
 """
 
 from __future__ import annotations

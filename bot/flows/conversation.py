@@ -102,7 +102,8 @@ class Conversation:
         return True
 
     async def _find_learner(self, event: _Event) -> bool:
-        assert event.person is not None and event.person.id is not None
+        assert event.person is not None
+        assert event.person.id is not None
         session = event.turn.session
         enrolment = await current_enrolment(session, event.person.id)
         cohort = await session.get(Cohort, enrolment.cohort_id) if enrolment else None

@@ -49,7 +49,8 @@ async def render_delivery(session: Session, learner: Learner, delivery: Delivery
     """The message for a planned, reminder or catch-up row."""
     if delivery.kind == "catch_up":
         return _catch_up_offer(learner, delivery)
-    assert delivery.intervention_id is not None and delivery.id is not None
+    assert delivery.intervention_id is not None
+    assert delivery.id is not None
     intervention = learner.program.intervention(delivery.intervention_id)
     progress = await ensure_progress(
         session,

@@ -10,7 +10,9 @@ from bot.storage.repository import Session
 from content.model import Program
 
 
-async def load_learner(session: Session, enrolment_id: int, programs: Mapping[str, Program]) -> Learner | None:
+async def load_learner(
+    session: Session, enrolment_id: int, programs: Mapping[str, Program]
+) -> Learner | None:
     """The learner of an enrolment, or None when its cohort's program is no longer loaded."""
     enrolment = await session.get(Enrolment, enrolment_id)
     if enrolment is None:

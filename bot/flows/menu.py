@@ -13,7 +13,9 @@ async def show_menu(turn: Turn, learner: Learner) -> None:
     chosen = set(learner.enrolment.chosen)
     points = set(learner.enrolment.development_points)
     lines = [turn.text("menu.title", program=program.title), "", turn.text("menu.required")]
-    lines += [f"- ✔ {item.title}" for item in program.interventions if item.required and item.when is not None]
+    lines += [
+        f"- ✔ {item.title}" for item in program.interventions if item.required and item.when is not None
+    ]
     lines += ["", turn.text("menu.optional")]
     buttons: list[Choice] = []
     for item in program.optional:

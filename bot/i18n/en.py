@@ -79,8 +79,7 @@ MESSAGES: dict[str, str] = {
     "journal.empty": "Your journal is empty so far. Your reflections will appear here.",
     "journal.title": "**Your journal** (only you can see this)",
     "catch_up.intro": (
-        "You missed {count} part(s) of the programme while you were away. "
-        "Choose what you'd like to do now:"
+        "You missed {count} part(s) of the programme while you were away. Choose what you'd like to do now:"
     ),
     "catch_up.coming": "Here it comes.",
     "stale.press": "That button no longer does anything.",

@@ -10,7 +10,9 @@ MESSAGES: dict[str, str] = {
         "Vraag je trainer om je toe te voegen."
     ),
     "start.help": "Typ /help om te zien wat ik kan. We gaan beginnen!",
-    "start.again": "Welkom terug, {name}! We gaan verder waar je was. Typ /progress om te zien waar je staat.",
+    "start.again": (
+        "Welkom terug, {name}! We gaan verder waar je was. Typ /progress om te zien waar je staat."
+    ),
     "help": (
         "**Wat ik kan**\n"
         "- /menu: kies de keuzemodules voor je eigen leerpad\n"
@@ -39,7 +41,8 @@ MESSAGES: dict[str, str] = {
     "button.later": "Later",
     "done.tip": "Mooi, genoteerd. 👍",
     "done.practice": (
-        "Goed dat je het in je werk hebt geprobeerd: daar beklijft het leren. Ik vraag je straks hoe het ging."
+        "Goed dat je het in je werk hebt geprobeerd: daar beklijft het leren. "
+        "Ik vraag je straks hoe het ging."
     ),
     "done.peer-feedback": "Dank je dat je tijd maakte voor een collega. 🙌",
     "later.ok": "Prima, ik herinner je er over een paar uur aan.",

@@ -90,9 +90,7 @@ async def ensure_progress(
     return created
 
 
-async def responses_of(
-    session: Session, enrolment_id: int, *, kind: str | None = None
-) -> Sequence[Response]:
+async def responses_of(session: Session, enrolment_id: int, *, kind: str | None = None) -> Sequence[Response]:
     statement = select(Response).where(Response.enrolment_id == enrolment_id)
     if kind is not None:
         statement = statement.where(Response.kind == kind)

@@ -158,6 +158,29 @@ async def test_a_service_message_is_confirmed_and_not_handed_on(
     assert [inbound.text for inbound in core.inbound] == ["na de titel"]
 
 
+async def test_an_update_python_telegram_bot_cannot_read_is_skipped_not_stuck(
+    api: FakeTelegramApi, core: Core, started: AdapterFactory
+) -> None:
+    await started()
+    promoted = {
+        "status": "administrator",
+        "user": {"id": 1, "is_bot": True, "first_name": "C"},
+    }  # rights missing
+    chat = {"id": GROUP, "type": "supergroup", "title": "C"}
+    broken = {
+        "chat": chat,
+        "from": {"id": 9, "is_bot": False, "first_name": "Bo"},
+        "date": 0,
+        "old_chat_member": {"status": "left", "user": promoted["user"]},
+        "new_chat_member": promoted,
+    }
+    api.push_update({"my_chat_member": broken})
+    after = api.push_text(LEARNER, "daarna")
+    await handled(api)
+    assert [inbound.event_id for inbound in core.inbound] == [str(after)]
+    assert core.membership == []
+
+
 # --- polling: nothing is confirmed before it was handled ----------------------------------------
 
 

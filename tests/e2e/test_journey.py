@@ -56,7 +56,9 @@ async def _unsent_due(url: str, email: str, now: datetime) -> list[Delivery]:
 
 
 @pytest.mark.parametrize(("roster_file", "email"), DEMOS)
-async def test_a_whole_trajectory(tmp_path: Path, programs: dict[str, Program], roster_file: str, email: str) -> None:
+async def test_a_whole_trajectory(
+    tmp_path: Path, programs: dict[str, Program], roster_file: str, email: str
+) -> None:
     roster = parse_roster(COHORTS / roster_file, programs)
     program = programs[roster.program_id]
     language = program.language
@@ -106,7 +108,14 @@ async def test_a_whole_trajectory(tmp_path: Path, programs: dict[str, Program], 
         await _live_until(bot, learner, _local(roster, 60, time(18, 0)))
 
         # Every type was delivered; a practice's follow-up reflection came after it was done.
-        assert bot.types_delivered() >= {"tip", "quiz", "reflection", "practice", "peer-feedback", "assessment"}
+        assert bot.types_delivered() >= {
+            "tip",
+            "quiz",
+            "reflection",
+            "practice",
+            "peer-feedback",
+            "assessment",
+        }
         follow_ups = {item.follow_up for item in program.interventions if item.follow_up}
         assert follow_ups & set(bot.delivered)
         assert bot.reflections_written

@@ -29,7 +29,9 @@ from scheduler.clock import FrozenClock
 class RecordingConsole(ConsoleAdapter):
     """The console adapter, also remembering every message it printed."""
 
-    def __init__(self, *, sent: list[Outbound], email: str, output: io.StringIO, clock: FrozenClock, timezone: ZoneInfo) -> None:
+    def __init__(
+        self, *, sent: list[Outbound], email: str, output: io.StringIO, clock: FrozenClock, timezone: ZoneInfo
+    ) -> None:
         super().__init__(email=email, output=output, clock=clock, timezone=timezone)
         self._sent = sent
 
@@ -104,7 +106,9 @@ class ConsoleLearner:
         adapter = RecordingConsole(
             sent=self.sent, email=self.email, output=self.output, clock=self.clock, timezone=self._timezone
         )
-        self._app = App(settings=self._settings, clock=self.clock, adapters=[adapter], programs=self._programs)
+        self._app = App(
+            settings=self._settings, clock=self.clock, adapters=[adapter], programs=self._programs
+        )
         await self._app.__aenter__()
         self._chat = ConsoleChat(
             adapter=adapter,

@@ -518,10 +518,28 @@ def _chat(chat_id: int, first_name: str = "Ada") -> dict[str, Any]:
     return {"id": chat_id, "type": kind, "title": "Coaches"}
 
 
+_ADMIN_RIGHTS = (
+    "can_be_edited",
+    "is_anonymous",
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+)
+
+
 def _member(status: str) -> dict[str, Any]:
     member: dict[str, Any] = {"status": status, "user": BOT_USER}
     if status == "kicked":
         member["until_date"] = 0
+    if status == "administrator":
+        member |= dict.fromkeys(_ADMIN_RIGHTS, False)
     return member
 
 
