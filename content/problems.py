@@ -41,10 +41,6 @@ class FileProblems:
     def add(self, line: int, message: str) -> None:
         self.sink.append(Problem(path=self.path, line=line, message=message))
 
-    def sibling(self, path: Path) -> FileProblems:
-        """A collector for another file feeding the same list."""
-        return FileProblems(path=path, sink=self.sink)
-
 
 def sorted_problems(problems: Iterable[Problem]) -> tuple[Problem, ...]:
     """Problems in reading order: by file, then line; same-line problems keep their order."""

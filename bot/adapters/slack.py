@@ -32,7 +32,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.adapters.base import InboundHandler
-from bot.adapters.slack_errors import error_code, to_send_error
+from bot.adapters.slack_errors import AUTH_BROKEN, error_code, to_send_error
 from bot.adapters.slack_home import HomePage, render_home
 from bot.adapters.slack_inbound import Address, clicked_message_id, message_id, parse_address
 from bot.adapters.slack_listeners import HomeOpenedHandler, Listeners, build_bolt_app, library_logger
@@ -93,7 +93,13 @@ class SlackAdapter:
 
     @classmethod
     def from_settings(
-        cls, settings: SlackSettings, *, clock: Clock, host: str = "0.0.0.0", port: int = 3000
+        cls,
+        settings: SlackSettings,
+        *,
+        clock: Clock,
+        host: str = "0.0.0.0",
+        port: int = 3000,
+        on_home_opened: HomeOpenedHandler | None = None,
     ) -> SlackAdapter:
         """The adapter for `load_slack_settings(environ)` and the CLI's `--host`/`--port`."""
         return cls(
@@ -104,6 +110,7 @@ class SlackAdapter:
             clock=clock,
             host=host,
             port=port,
+            on_home_opened=on_home_opened,
         )
 
     @property
@@ -128,7 +135,7 @@ class SlackAdapter:
         """Check the token (`auth.test`), then serve HTTP or connect Socket Mode; returns once
         receiving."""
         client = self._web_client()
-        auth = await self._call("auth.test", client.auth_test)
+        auth = await _checked_token("SLACK_BOT_TOKEN", "auth.test", client.auth_test)
         self._authorization = AuthorizeResult.from_auth_test_response(
             auth_test_response=auth, bot_token=self._bot_token
         )
@@ -178,9 +185,17 @@ class SlackAdapter:
         _log.info("slack: HTTP mode on port %s", self.bound_port)
 
     async def _connect_socket_mode(self, bolt: AsyncApp, app_token: str) -> None:
+        # Ask for the websocket URL ourselves: a bad app token then fails start() with a clear
+        # error, where the SDK's connect() would retry forever.
+        opened = await _checked_token(
+            "SLACK_APP_TOKEN",
+            "apps.connections.open",
+            lambda: bolt.client.apps_connections_open(app_token=app_token),
+        )
         self._socket = AsyncSocketModeHandler(
             bolt, app_token=app_token, web_client=bolt.client, ping_interval=self._socket_ping_interval
         )
+        self._socket.client.wss_uri = str(opened["url"])
         await self._socket.connect_async()  # type: ignore[no-untyped-call]
         _log.info("slack: Socket Mode connected")
 
@@ -296,9 +311,11 @@ class SlackAdapter:
         if clicked is None:
             return
         channel, _, ts = clicked.partition(":")
-        if answer.accepted and answer.chosen_label:
-            blocks = answered_blocks((payload.get("message") or {}).get("blocks") or [], answer.chosen_label)
-            text = str((payload.get("message") or {}).get("text") or answer.chosen_label)
+        message = payload.get("message") or {}
+        # Without the message's blocks an update would erase its text: then leave it as it is.
+        if answer.accepted and answer.chosen_label and message.get("blocks"):
+            blocks = answered_blocks(message["blocks"], answer.chosen_label)
+            text = str(message.get("text") or answer.chosen_label)
             self._spawn(self._update(channel=channel, ts=ts, text=text, blocks=blocks))
         if answer.notice:
             user = str((payload.get("user") or {}).get("id", ""))
@@ -352,6 +369,20 @@ class SlackAdapter:
         return self._session
 
 
+async def _checked_token(
+    key: str, method: str, call: Callable[[], Awaitable[AsyncSlackResponse]]
+) -> AsyncSlackResponse:
+    """A start-up call whose refusal means the token in `key` is wrong: a ConfigError naming it."""
+    try:
+        return await call()
+    except SlackApiError as error:
+        if error_code(error) in AUTH_BROKEN:
+            raise ConfigError(f"Config '{key}' was refused by Slack ({error_code(error)})") from None
+        raise to_send_error(error, method=method) from error
+    except _CALL_ERRORS as error:
+        raise to_send_error(error, method=method) from error
+
+
 def _address(external_id: str) -> Address:
     try:
         return parse_address(external_id)
@@ -365,7 +396,7 @@ def _image_files(images: tuple[str, ...], alts: Mapping[str, str]) -> list[tuple
         path = Path(image)
         if not path.is_file():
             raise PermanentSendError(f"slack: image file not found: {path.name}")
-        alt = alts.get(image) or next((a for src, a in alts.items() if image.endswith(src)), "")
+        alt = alts.get(image) or next((a for src, a in alts.items() if src and image.endswith(src)), "")
         files.append((path, alt))
     return files
 

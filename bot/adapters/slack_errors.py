@@ -83,6 +83,8 @@ def to_send_error(error: Exception, *, method: str) -> SendError:
 
 
 def _api_error(error: SlackApiError, *, method: str) -> SendError:
+    # files_upload_v2 makes three calls; the failed one's URL says which (only the last posts).
+    method = str(error.response.api_url or method).rsplit("/", 1)[-1] or method
     status = int(error.response.status_code)
     code = error_code(error)
     if status == 429 or code == "ratelimited":

@@ -16,6 +16,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.base import InboundHandler
@@ -101,9 +102,12 @@ def build_bolt_app(
     async def authorize() -> AuthorizeResult:
         return authorization
 
+    logger = library_logger("bot.adapters.slack.bolt")
+    if not any(isinstance(f, _TokenNoticeFilter) for f in logger.filters):
+        logger.addFilter(_TokenNoticeFilter())
     app = AsyncApp(
         name="coachbot",
-        logger=library_logger("bot.adapters.slack.bolt"),
+        logger=logger,
         client=client,
         signing_secret=signing_secret,
         authorize=authorize,
@@ -127,6 +131,14 @@ def library_logger(name: str) -> logging.Logger:
     if logger.level == logging.NOTSET:
         logger.setLevel(logging.WARNING)
     return logger
+
+
+class _TokenNoticeFilter(logging.Filter):
+    """Drops bolt's notice that SLACK_BOT_TOKEN from the environment goes unused: it does, on
+    purpose (bolt authorizes with our auth.test result), so the notice would only alarm."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
 def _request_ref(body: Mapping[str, Any]) -> str:

@@ -70,9 +70,13 @@ def escape(text: str) -> str:
 def render_message(markdown: str, choices: Sequence[Choice] = ()) -> RenderedMessage:
     """Render Markdown and choices as one or more Slack messages (choices in the last one)."""
     renderer = _Renderer()
-    pieces = renderer.pieces(markdown)
-    blocks = [*_content_blocks(pieces), *choice_blocks(choices)]
-    messages = tuple(_to_message(chunk, choices) for chunk in _chunks(blocks, BLOCKS_PER_MESSAGE))
+    chunks = list(_chunks(list(_content_blocks(renderer.pieces(markdown))), BLOCKS_PER_MESSAGE))
+    buttons = choice_blocks(choices)
+    if buttons and (not chunks or len(chunks[-1]) + len(buttons) > BLOCKS_PER_MESSAGE):
+        chunks.append([])  # all buttons in one message, the one whose id the receipt names
+    if buttons:
+        chunks[-1].extend(buttons)
+    messages = tuple(_to_message(chunk, choices) for chunk in chunks)
     return RenderedMessage(messages=messages, image_alts=dict(renderer.image_alts))
 
 

@@ -135,6 +135,7 @@ class TelegramAdapter:
         self._poller: asyncio.Task[None] | None = None
         self._runner: web.AppRunner | None = None
         self._progress: dict[str, _Progress] = {}
+        self._edits: set[asyncio.Task[None]] = set()
 
     @property
     def platform(self) -> Platform:
@@ -177,6 +178,7 @@ class TelegramAdapter:
                 await poller
             if runner is not None:
                 await runner.cleanup()
+            await asyncio.gather(*self._edits)
         finally:
             self._on_inbound = _not_started
             await self._bot.shutdown()
@@ -297,9 +299,17 @@ class TelegramAdapter:
         if not _same_secret(request.headers.get(SECRET_HEADER, ""), secret_token):
             return web.Response(status=403)
         try:
-            update = Update.de_json(await request.json(), self._bot)
-        except Exception:  # malformed JSON or not an update: Telegram never sends those
+            body = await request.json()
+        except ValueError:
             return web.Response(status=400)
+        if not isinstance(body, dict) or not isinstance(body.get("update_id"), int):
+            return web.Response(status=400)  # not an update: Telegram never sends that
+        try:
+            update = Update.de_json(body, self._bot)
+        except Exception:
+            # Re-delivery would not make it readable; skip it, as polling does.
+            _log.warning("telegram: update %s could not be read; skipped", body["update_id"])
+            return web.Response()
         if not await self._handle_logged(update):
             return web.Response(status=500)  # Telegram re-delivers it later
         return web.Response()
@@ -329,12 +339,15 @@ class TelegramAdapter:
         """Answer a button press; for an accepted one, show the choice in place of the buttons.
 
         The press is recorded by now, so failures here are logged, never raised: raising would
-        make Telegram re-deliver an update that already had its effect.
+        make Telegram re-deliver an update that already had its effect. The edit waits for its
+        turn under the chat's rate limit in the background, so the next update is not held up.
         """
         notice = ack.notice[:_NOTICE_LIMIT] if ack.notice else None
         await self._best_effort(self._bot.answer_callback_query(query.id, text=notice))
         if ack.accepted and ack.chosen_label and query.message is not None:
-            await self._show_chosen(query.message, ack.chosen_label)
+            edit = asyncio.create_task(self._show_chosen(query.message, ack.chosen_label))
+            self._edits.add(edit)
+            edit.add_done_callback(self._edits.discard)
 
     async def _show_chosen(self, message: MaybeInaccessibleMessage, label: str) -> None:
         chat_id, message_id = message.chat.id, message.message_id
@@ -379,7 +392,7 @@ class TelegramAdapter:
             sent = await self._deliver(step, chat_id)
             progress.done += 1
             progress.message_id = sent.message_id
-        del self._progress[message.delivery_key]
+        self._progress.pop(message.delivery_key, None)
         return SendReceipt(platform_message_id=str(progress.message_id))
 
     async def _deliver(self, step: _Step, chat_id: int) -> Message:

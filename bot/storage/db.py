@@ -43,9 +43,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 _ASYNC_DRIVERS: dict[str, str] = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
 _EXAMPLES = "e.g. sqlite+aiosqlite:///coach.db or postgresql+asyncpg://user@host/dbname"
+_BUSY_TIMEOUT = 30.0  # seconds a writer waits for another instead of failing
 _SQLITE_PRAGMAS = (
+    f"PRAGMA busy_timeout={int(_BUSY_TIMEOUT * 1000)}",  # first: the pragmas below may wait too
     "PRAGMA journal_mode=WAL",
-    "PRAGMA busy_timeout=30000",  # ms: writers wait for each other instead of failing
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",  # safe with WAL; a power cut may lose the last commit only
 )
@@ -184,7 +185,7 @@ def _create_engine(url: URL, *, echo: bool) -> AsyncEngine:
     if _dialect(url) == "postgresql":
         return create_async_engine(url, echo=echo, pool_pre_ping=True)
     _create_folder(url)
-    engine = create_async_engine(url, echo=echo)
+    engine = create_async_engine(url, echo=echo, connect_args={"timeout": _BUSY_TIMEOUT})
     event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
     event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
     return engine

@@ -248,3 +248,20 @@ async def test_request_bodies_are_not_logged_even_at_debug_level(
     assert core.failed.is_set()
     assert "slack request failed: RuntimeError" in caplog.text
     assert "geheime" not in caplog.text
+
+
+async def test_start_logs_no_warning_with_the_usual_environment(
+    slack_api: FakeSlackApi,
+    core: RecordingCore,
+    clock: FrozenClock,
+    fake_time: FakeTime,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-from-the-environment")
+    adapter = make_adapter(slack_api, clock=clock, fake_time=fake_time, core=core)
+
+    await adapter.start(core)
+    await adapter.stop()
+
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

@@ -195,3 +195,13 @@ def test_a_huge_home_view_stays_under_a_hundred_blocks_and_keeps_its_buttons() -
 
     assert len(blocks) == 100
     assert blocks[-1]["type"] == "actions"
+
+
+def test_buttons_are_never_split_over_two_messages() -> None:
+    markdown = "\n\n---\n\n".join(f"Deel {n}" for n in range(25))  # 49 blocks
+    choices = [Choice(f"Optie {n}", str(n)) for n in range(30)]  # 2 actions blocks
+
+    rendered = render_message(markdown, choices)
+
+    assert [len(m.blocks) for m in rendered.messages] == [49, 2]
+    assert [b["type"] for b in rendered.messages[1].blocks] == ["actions", "actions"]

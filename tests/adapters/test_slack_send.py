@@ -308,3 +308,21 @@ async def test_a_given_session_is_used_and_left_open(
 
         assert not session.closed
         assert slack_api.count("chat.postMessage") == 1
+
+
+@pytest.mark.parametrize(
+    ("failing", "expected"),
+    [("files.getUploadURLExternal", SendError), ("files.completeUploadExternal", PossiblySent)],
+)
+async def test_an_upload_failing_before_the_share_is_retryable_but_at_the_share_possibly_sent(
+    sender: SlackAdapter, slack_api: FakeSlackApi, tmp_path: Path, failing: str, expected: type[SendError]
+) -> None:
+    image = tmp_path / "a.png"
+    image.write_bytes(b"png")
+    slack_api.fail_next(failing, "internal_error")
+
+    with pytest.raises(SendError) as raised:
+        await sender.send(outbound(images=(str(image),)))
+
+    assert type(raised.value) is expected
+    assert slack_api.count("chat.postMessage") == 0

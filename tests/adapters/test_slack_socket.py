@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.adapters.slack import SlackAdapter
+from bot.domain.errors import ConfigError
 from bot.domain.messages import Choice, Identity, InboundAck, Outbound
 from scheduler.clock import FrozenClock
 from tests.adapters.slack_fixtures import (  # noqa: F401  (fixtures)
@@ -114,3 +115,26 @@ def _question() -> Outbound:
         delivery_key="q-1",
         choices=(Choice("Ja", "yes"), Choice("Nee", "no")),
     )
+
+
+async def test_a_refused_app_token_fails_start_naming_the_key(
+    slack_api: FakeSlackApi, socket_server: FakeSocketModeServer, clock: FrozenClock, fake_time: FakeTime
+) -> None:
+    adapter = make_adapter(slack_api, clock=clock, fake_time=fake_time, app_token="xapp-revoked")
+
+    with pytest.raises(ConfigError, match="SLACK_APP_TOKEN"):
+        await adapter.start(RecordingCore())
+    await adapter.stop()
+
+
+async def test_a_refused_bot_token_fails_start_naming_the_key(
+    slack_api: FakeSlackApi, clock: FrozenClock, fake_time: FakeTime
+) -> None:
+    slack_api.fail_next("auth.test", "invalid_auth")
+    adapter = make_adapter(slack_api, clock=clock, fake_time=fake_time)
+
+    with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN"):
+        await adapter.start(RecordingCore())
+    await adapter.stop()
+
+    assert adapter.bound_port is None

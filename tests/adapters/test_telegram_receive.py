@@ -263,6 +263,8 @@ async def test_failed_polls_back_off_and_recover(
 
 
 async def press_after_sending(api: FakeTelegramApi, adapter: TelegramAdapter, text: str) -> int:
+    """Send a question with buttons, press one, and wait until the press was fully dealt with
+    (stopping the adapter waits for the edit it may make in the background)."""
     choices = (Choice("Ja, gedaan", "done:42"), Choice("Nog niet", "later:42"))
     receipt = await adapter.send(
         Outbound(recipient=Identity("telegram", str(LEARNER)), text=text, delivery_key="d-1", choices=choices)
@@ -270,6 +272,7 @@ async def press_after_sending(api: FakeTelegramApi, adapter: TelegramAdapter, te
     message_id = int(receipt.platform_message_id)
     api.push_callback(LEARNER, message_id, "done:42")
     await handled(api)
+    await adapter.stop()
     return message_id
 
 
@@ -289,6 +292,21 @@ async def test_a_press_is_an_inbound_choice_answered_and_shown(
     assert edit.params["text"] == "Heb je het geprobeerd? a &lt; b\n\n✓ Ja, gedaan &lt;3"
     assert "reply_markup" not in edit.params
     assert api.messages[(LEARNER, message_id)].reply_markup is None
+
+
+async def test_the_edit_waits_its_turn_under_the_chats_rate_limit(
+    api: FakeTelegramApi, core: Core, started: AdapterFactory
+) -> None:
+    timer = FakeTimer()
+    api.stamp = timer.monotonic
+    adapter = await started(timer=timer)
+    core.ack = InboundAck(accepted=True, chosen_label="Ja")
+    await press_after_sending(api, adapter, "Vraag")  # pressed at once, in the same second
+    (sent,) = api.calls_to("sendMessage")
+    (edit,) = api.calls_to("editMessageText")
+    assert sent.at is not None
+    assert edit.at is not None
+    assert edit.at - sent.at == pytest.approx(1.0)
 
 
 async def test_a_press_on_an_old_keyboard_is_answered_and_changes_nothing(
@@ -331,6 +349,7 @@ async def test_a_press_under_a_photo_removes_the_keyboard(
     )
     api.push_callback(LEARNER, int(receipt.platform_message_id), "ok")
     await handled(api)
+    await adapter.stop()
     (edit,) = api.calls_to("editMessageReplyMarkup")
     assert edit.ok
     assert "reply_markup" not in edit.params
@@ -345,6 +364,7 @@ async def test_a_failed_edit_does_not_fail_the_press(
     await press_after_sending(api, adapter, "Vraag")
     assert len(core.inbound) == 1  # handled once, confirmed, not re-delivered
     assert api.pending == []
+    assert [call.status for call in api.calls_to("editMessageText")] == [400]
 
 
 # --- membership ---------------------------------------------------------------------------------
@@ -463,9 +483,19 @@ async def test_a_webhook_update_whose_handling_fails_gets_a_non_2xx(
     assert [inbound.event_id for inbound in core.inbound] == ["52", "52"]
 
 
-async def test_a_webhook_body_that_is_no_update_is_a_bad_request(core: Core, started: AdapterFactory) -> None:
+@pytest.mark.parametrize("body", [["not", "an", "update"], {"message": {}}, "null"])
+async def test_a_webhook_body_that_is_no_update_is_a_bad_request(
+    core: Core, started: AdapterFactory, body: object
+) -> None:
     adapter = await started(webhook=webhook())
-    assert await post_update(adapter, ["not", "an", "update"]) == 400
+    assert await post_update(adapter, body) == 400
+    assert core.inbound == []
+
+
+async def test_a_webhook_update_that_cannot_be_read_is_skipped(core: Core, started: AdapterFactory) -> None:
+    adapter = await started(webhook=webhook())
+    unreadable = {"update_id": 53, "message": {"message_id": 1, "text": "no chat, no date"}}
+    assert await post_update(adapter, unreadable) == 200  # re-delivering it would not help
     assert core.inbound == []
 
 

@@ -3,10 +3,13 @@ when `COACHBOT_TEST_POSTGRES_URL` is set (CI sets it when a server answers).
 
 Use the fixtures from a conftest.py:
 
-    from tests.fakes.databases import database, database_url  # noqa: F401  (fixtures)
+    from tests.fakes.databases import (  # noqa: F401  (fixtures)
+        database, database_url, dialect, migrated_database_url, migration_template, postgres_template,
+    )
 
-`database_url` runs a test once per dialect (the PostgreSQL run is marked `postgres` and
-skipped without the variable); `database` is an open, migrated `Database` on that URL.
+Each test that uses one of them runs once per dialect; the PostgreSQL run is marked `postgres`
+and skipped (with the reason) without the variable. `database_url` is an empty database,
+`migrated_database_url` one with every migration applied, `database` an open `Database` on it.
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+import pytest_asyncio
 
-from bot.storage.db import Database
+from bot.storage.db import Database, migrate
 
 POSTGRES_ENV = "COACHBOT_TEST_POSTGRES_URL"
-_NO_POSTGRES = f"{POSTGRES_ENV} is not set: the PostgreSQL variant of this test is skipped"
+NO_POSTGRES = f"{POSTGRES_ENV} is not set: the PostgreSQL variant of this test is skipped"
 
 DIALECTS = [
     pytest.param("sqlite", id="sqlite"),
@@ -47,46 +51,82 @@ async def open_database(url: str, *, migrate: bool = True) -> Database:
 
 
 @asynccontextmanager
-async def fresh_postgres_database(server_url: str) -> AsyncIterator[str]:
-    """Create an empty database next to the one `server_url` names, yield its URL, drop it.
+async def fresh_postgres_database(server_url: str, *, template: str | None = None) -> AsyncIterator[str]:
+    """Create a database on the server `server_url` names (a copy of `template`, another
+    database's URL, if given), yield its URL, and drop it.
 
     A database per test keeps tests independent, also when they run in parallel."""
     name = f"coachbot_t_{uuid.uuid4().hex}"
+    copy = f' TEMPLATE "{_name_of(template)}"' if template else ""
     admin = await asyncpg.connect(_asyncpg_dsn(server_url))
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.execute(f'CREATE DATABASE "{name}"{copy}')
         try:
-            yield _with_database(server_url, name)
+            yield _with_name(server_url, name)
         finally:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
 
 
-@asynccontextmanager
-async def database_at(dialect: str, folder: Path) -> AsyncIterator[str]:
-    """A URL of an empty database of `dialect` ("sqlite" in `folder`, or "postgresql")."""
-    if dialect == "sqlite":
-        yield sqlite_url(folder)
-        return
+def require_postgres() -> str:
+    """The server URL, or skip the test saying why."""
     server = postgres_url()
     if server is None:
-        pytest.skip(_NO_POSTGRES)
-    async with fresh_postgres_database(server) as url:
-        yield url
+        pytest.skip(NO_POSTGRES)
+    return server
 
 
 @pytest.fixture(params=DIALECTS)
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """The URL of an empty database, once on SQLite and once on PostgreSQL (if available)."""
-    async with database_at(request.param, tmp_path) as url:
+def dialect(request: pytest.FixtureRequest) -> str:
+    """ "sqlite" or "postgresql": the test runs once for each."""
+    return str(request.param)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def postgres_template() -> AsyncIterator[str]:
+    """A migrated PostgreSQL database, made once per test session: copying it is quicker than
+    migrating every test's database."""
+    async with fresh_postgres_database(require_postgres()) as url:
+        await migrate(url)
         yield url
 
 
 @pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
+async def database_url(dialect: str, tmp_path: Path) -> AsyncIterator[str]:
+    """The URL of an empty database (no tables yet)."""
+    if dialect == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    async with fresh_postgres_database(require_postgres()) as url:
+        yield url
+
+
+@pytest.fixture
+def migration_template(dialect: str, request: pytest.FixtureRequest) -> str | None:
+    """The PostgreSQL template for `migrated_database_url` (None on SQLite). A sync fixture, so
+    the session-wide template is only set up when a PostgreSQL test needs it."""
+    return str(request.getfixturevalue("postgres_template")) if dialect == "postgresql" else None
+
+
+@pytest.fixture
+async def migrated_database_url(
+    dialect: str, tmp_path: Path, migration_template: str | None
+) -> AsyncIterator[str]:
+    """The URL of a database with every migration applied and no rows."""
+    if migration_template is None:
+        url = sqlite_url(tmp_path)
+        await migrate(url)
+        yield url
+        return
+    async with fresh_postgres_database(require_postgres(), template=migration_template) as url:
+        yield url
+
+
+@pytest.fixture
+async def database(migrated_database_url: str) -> AsyncIterator[Database]:
     """An open, migrated Database; closed after the test."""
-    db = await open_database(database_url)
+    db = await open_database(migrated_database_url)
     try:
         yield db
     finally:
@@ -99,6 +139,9 @@ def _asyncpg_dsn(url: str) -> str:
     return urlunsplit(parts._replace(scheme=parts.scheme.split("+", 1)[0]))
 
 
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
+def _with_name(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def _name_of(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")

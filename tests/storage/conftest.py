@@ -1,3 +1,10 @@
 """Storage tests run on SQLite and, when `COACHBOT_TEST_POSTGRES_URL` is set, on PostgreSQL."""
 
-from tests.fakes.databases import database, database_url  # noqa: F401  (fixtures)
+from tests.fakes.databases import (  # noqa: F401  (fixtures)
+    database,
+    database_url,
+    dialect,
+    migrated_database_url,
+    migration_template,
+    postgres_template,
+)

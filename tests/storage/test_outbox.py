@@ -26,7 +26,9 @@ async def _plan(db: Database, learner: Learner, planned: list[PlannedRow]) -> Pl
         )
 
 
-async def _enqueue(db: Database, learner: Learner, key: str, *, kind: str = "reply", due_at: datetime = NOW) -> bool:
+async def _enqueue(
+    db: Database, learner: Learner, key: str, *, kind: str = "reply", due_at: datetime = NOW
+) -> bool:
     async with db.transaction() as session:
         return await outbox.enqueue(
             session,
@@ -56,7 +58,13 @@ async def test_enqueue_adds_a_key_once(database: Database) -> None:
     payload = {"text": "Hoi", "choices": [["Ja", "yes"]], "to": ["console", "x"]}
     async with database.transaction() as session:
         first = await outbox.enqueue(
-            session, key="reply:1", person_id=learner.person_id, kind="reply", due_at=NOW, payload=payload, now=NOW
+            session,
+            key="reply:1",
+            person_id=learner.person_id,
+            kind="reply",
+            due_at=NOW,
+            payload=payload,
+            now=NOW,
         )
         again = await outbox.enqueue(
             session, key="reply:1", person_id=learner.person_id, kind="reply", due_at=LATER, payload={}
@@ -65,7 +73,13 @@ async def test_enqueue_adds_a_key_once(database: Database) -> None:
     rows = await _rows(database)
     assert list(rows) == ["reply:1"]
     row = rows["reply:1"]
-    assert (row.payload, row.due_at, row.status, row.attempts, row.created_at) == (payload, NOW, "planned", 0, NOW)
+    assert (row.payload, row.due_at, row.status, row.attempts, row.created_at) == (
+        payload,
+        NOW,
+        "planned",
+        0,
+        NOW,
+    )
 
 
 async def test_enqueue_for_a_stranger_and_without_a_time_of_creation(database: Database) -> None:
@@ -120,10 +134,15 @@ async def test_apply_plan_never_touches_rows_being_sent_or_sent(database: Databa
     sent = await _claim_one(database)
     sending = await _claim_one(database)
     async with database.transaction() as session:
-        await outbox.mark_sent(session, sent.id or 0, platform="console", platform_message_id="m1", sent_at=NOW)
+        await outbox.mark_sent(
+            session, sent.id or 0, platform="console", platform_message_id="m1", sent_at=NOW
+        )
 
     assert await _plan(database, learner, []) == PlanChange()
-    assert await _plan(database, learner, [_planned("p:sent", LATER), _planned("p:sending", LATER)]) == PlanChange()
+    assert (
+        await _plan(database, learner, [_planned("p:sent", LATER), _planned("p:sending", LATER)])
+        == PlanChange()
+    )
     rows = await _rows(database)
     assert (rows[sent.key].status, rows[sent.key].due_at) == ("sent", EARLIER)
     assert (rows[sending.key].status, rows[sending.key].due_at) == ("sending", EARLIER)
@@ -179,7 +198,9 @@ async def test_cancel_unsent_cancels_planned_and_failed_rows_of_the_kinds(databa
     await _plan(database, learner, [_planned("p:sent", EARLIER)])
     sent = await _claim_one(database)
     async with database.transaction() as session:
-        await outbox.mark_sent(session, sent.id or 0, platform="console", platform_message_id="m", sent_at=NOW)
+        await outbox.mark_sent(
+            session, sent.id or 0, platform="console", platform_message_id="m", sent_at=NOW
+        )
     await _plan(database, learner, [_planned("p:sent", EARLIER), _planned("p:tip", LATER)])
     await _enqueue(database, learner, "later:1", kind="reminder", due_at=LATER)
     await _enqueue(database, learner, "reply:1", kind="reply", due_at=LATER)
@@ -207,9 +228,16 @@ async def test_mark_sent_records_where_it_went(database: Database) -> None:
     await _enqueue(database, learner, "reply:1")
     claimed = await _claim_one(database)
     async with database.transaction() as session:
-        await outbox.mark_sent(session, claimed.id or 0, platform="console", platform_message_id="42", sent_at=LATER)
+        await outbox.mark_sent(
+            session, claimed.id or 0, platform="console", platform_message_id="42", sent_at=LATER
+        )
     row = (await _rows(database))["reply:1"]
-    assert (row.status, row.platform, row.platform_message_id, row.sent_at) == ("sent", "console", "42", LATER)
+    assert (row.status, row.platform, row.platform_message_id, row.sent_at) == (
+        "sent",
+        "console",
+        "42",
+        LATER,
+    )
     assert await outbox.claim_due(database, now=LATER + timedelta(days=1)) == []
 
 
@@ -236,7 +264,8 @@ async def test_a_row_given_up_is_dead_and_never_claimed(database: Database) -> N
         await outbox.mark_failed(session, claimed.id or 0, error="BadRequest:400" * 100, retry_at=None)
     row = (await _rows(database))["reply:1"]
     assert row.status == "dead"
-    assert row.last_error is not None and len(row.last_error) <= 300
+    assert row.last_error is not None
+    assert len(row.last_error) <= 300
     assert await outbox.claim_due(database, now=NOW + timedelta(days=30)) == []
 
 
@@ -271,7 +300,9 @@ async def test_release_leaves_a_row_that_is_not_being_sent(database: Database) -
     await _enqueue(database, learner, "reply:1")
     claimed = await _claim_one(database)
     async with database.transaction() as session:
-        await outbox.mark_sent(session, claimed.id or 0, platform="console", platform_message_id="1", sent_at=NOW)
+        await outbox.mark_sent(
+            session, claimed.id or 0, platform="console", platform_message_id="1", sent_at=NOW
+        )
         await outbox.release(session, claimed.id or 0, due_at=LATER)
     row = (await _rows(database))["reply:1"]
     assert (row.status, row.attempts) == ("sent", 1)
@@ -285,7 +316,9 @@ async def test_requeue_stale_returns_rows_a_crashed_dispatcher_held(database: Da
     await _claim_one(database, now=NOW + timedelta(minutes=9))
 
     async with database.transaction() as session:
-        count = await outbox.requeue_stale(session, now=NOW + timedelta(minutes=10), older_than=timedelta(minutes=5))
+        count = await outbox.requeue_stale(
+            session, now=NOW + timedelta(minutes=10), older_than=timedelta(minutes=5)
+        )
     assert count == 1
     rows = await _rows(database)
     assert (rows["reply:old"].status, rows["reply:old"].attempts) == ("planned", 1)

@@ -124,7 +124,9 @@ async def test_answers_go_to_whoever_wrote_on_their_platform(database: Database)
     assert await _claimed_keys(database) == ["slack-stranger"]
 
 
-async def test_concurrent_claimers_never_get_the_same_row(database: Database, database_url: str) -> None:
+async def test_concurrent_claimers_never_get_the_same_row(
+    database: Database, migrated_database_url: str
+) -> None:
     learners = [await add_learner(database) for _ in range(4)]
     async with database.transaction() as session:
         for number in range(200):
@@ -138,7 +140,7 @@ async def test_concurrent_claimers_never_get_the_same_row(database: Database, da
                 due_at=EARLIER + timedelta(seconds=number % 7),
                 now=NOW,
             )
-    second = await open_database(database_url, migrate=False)
+    second = await open_database(migrated_database_url, migrate=False)
     try:
         first_ids, second_ids = await asyncio.gather(_claim_all(database), _claim_all(second))
     finally:
@@ -158,12 +160,14 @@ async def _claim_all(db: Database) -> list[int]:
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-async def test_postgresql_skips_rows_another_transaction_holds(database: Database, database_url: str) -> None:
+@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+async def test_postgresql_skips_rows_another_transaction_holds(
+    database: Database, migrated_database_url: str
+) -> None:
     learner = await add_learner(database)
     await _enqueue(database, learner, "held", due_at=EARLIER)
     await _enqueue(database, learner, "free", due_at=NOW)
-    second = await open_database(database_url, migrate=False)
+    second = await open_database(migrated_database_url, migrate=False)
     try:
         async with database.transaction() as session:
             locked = select(Delivery).where(col(Delivery.key) == "held").with_for_update()

@@ -51,9 +51,8 @@ def test_the_url_shown_hides_the_password() -> None:
 
 async def test_sqlite_creates_the_folder_of_its_file(tmp_path: Path) -> None:
     url = sqlite_url(tmp_path / "a" / "b")
-    async with Database(url) as db:
-        async with db.transaction() as session:
-            session.add(Person(email="a@example.com", name="A", created_at=NOW))
+    async with Database(url) as db, db.transaction() as session:
+        session.add(Person(email="a@example.com", name="A", created_at=NOW))
     assert (tmp_path / "a" / "b" / "coach.db").is_file()
 
 
@@ -87,13 +86,17 @@ async def test_a_transaction_commits_on_success_and_rolls_back_on_error(database
     async with database.transaction() as session:
         session.add(Person(email="kept@example.com", name="Kept", created_at=NOW))
     with pytest.raises(RuntimeError, match="boom"):
-        async with database.transaction() as session:
-            session.add(Person(email="lost@example.com", name="Lost", created_at=NOW))
-            await session.flush()
-            raise RuntimeError("boom")
+        await _add_then_fail(database)
     async with database.transaction() as session:
         emails = (await session.exec(select(Person.email))).all()
     assert emails == ["kept@example.com"]
+
+
+async def _add_then_fail(db: Database) -> None:
+    async with db.transaction() as session:
+        session.add(Person(email="lost@example.com", name="Lost", created_at=NOW))
+        await session.flush()
+        raise RuntimeError("boom")
 
 
 async def test_foreign_keys_are_enforced(database: Database) -> None:

@@ -34,7 +34,9 @@ async def test_migrations_create_every_table(database: Database) -> None:
 async def test_the_database_is_at_the_newest_revision(database: Database) -> None:
     async with database.engine.connect() as connection:
         version = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar()
-        head = await connection.run_sync(lambda sync: ScriptDirectory.from_config(alembic_config(sync)).get_current_head())
+        head = await connection.run_sync(
+            lambda sync: ScriptDirectory.from_config(alembic_config(sync)).get_current_head()
+        )
     assert version == head
 
 

@@ -1,0 +1,42 @@
+"""The real APScheduler wakes injected jobs; nothing here waits on wall-clock sleeps."""
+
+from __future__ import annotations
+
+import asyncio
+
+from scheduler.jobs import IntervalJob, build_scheduler, run_soon
+
+
+async def test_a_registered_job_runs_when_due() -> None:
+    ran = asyncio.Event()
+
+    async def dispatch() -> None:
+        ran.set()
+
+    scheduler = build_scheduler([IntervalJob(id="dispatch", run=dispatch, seconds=3600)])
+    scheduler.start()
+    try:
+        assert not ran.is_set()
+        run_soon(scheduler, "dispatch")
+        await asyncio.wait_for(ran.wait(), timeout=10)
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+async def test_jobs_never_overlap_and_missed_runs_coalesce() -> None:
+    scheduler = build_scheduler([IntervalJob(id="dispatch", run=_noop, seconds=5)])
+    job = scheduler.get_job("dispatch")
+    assert job is not None
+    assert job.max_instances == 1
+    assert job.coalesce is True
+    assert job.trigger.interval.total_seconds() == 5
+
+
+async def test_every_job_is_registered() -> None:
+    jobs = [IntervalJob(id="a", run=_noop, seconds=1), IntervalJob(id="b", run=_noop, seconds=2)]
+    scheduler = build_scheduler(jobs)
+    assert sorted(job.id for job in scheduler.get_jobs()) == ["a", "b"]
+
+
+async def _noop() -> None:
+    return None
