@@ -1,9 +1,11 @@
 """Telegram's flood limits for the whole process, enforced before each call that sends.
 
 Telegram allows about 30 messages per second per bot, one per second per chat and 20 per
-minute per group; a 429 answer names how long to wait. `SendLimiter` hands out send slots in
-order: each `acquire` reserves the earliest moment all limits allow and waits until then. A
-wait longer than `max_wait` is not waited for: `acquire` raises `RateLimited` at once (so the
+minute per group; a 429 answer names how long to wait. `SendLimiter` hands out send slots:
+each `acquire` reserves the earliest moment all limits allow and waits until then. Global
+slots are kept 1/30 s apart in a small calendar rather than behind one pointer, so a message
+that must wait for its chat does not hold up messages to other chats in the meantime. A wait
+longer than `max_wait` is not waited for: `acquire` raises `RateLimited` at once (so the
 outbox dispatcher can reschedule the delivery instead of holding a worker), and reserves
 nothing.
 
@@ -13,6 +15,7 @@ Time comes from an injected `Timer`, so tests drive a fake one and never sleep.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -65,7 +68,7 @@ class SendLimiter:
     def __init__(self, *, limits: RateLimits | None = None, timer: Timer | None = None) -> None:
         self._limits = limits or RateLimits()
         self._timer: Timer = timer or RealTimer()
-        self._next_global = 0.0
+        self._slots: list[float] = []  # reserved global send moments, sorted, 1/30 s apart
         self._paused_until = 0.0
         self._chats: dict[int, _ChatState] = {}
         self._reservations = 0
@@ -96,13 +99,13 @@ class SendLimiter:
 
     def _reserve(self, chat_id: int) -> float:
         now = self._timer.monotonic()
-        at, scope = self._earliest(chat_id)
-        wait = max(0.0, at - now)
+        self._forget_slots_before(now)
+        slot, scope = self._earliest(chat_id)
+        wait = slot - now
         if wait > self._limits.max_wait:
             raise RateLimited(f"telegram: {scope} send limit", retry_after=wait, scope=scope)
-        slot = max(at, now)
+        bisect.insort(self._slots, slot)
         state = self._chat(chat_id)
-        self._next_global = slot + 1 / self._limits.per_second
         state.next_at = slot + self._limits.chat_interval
         if _is_group(chat_id):
             state.recent.append(slot)
@@ -113,10 +116,26 @@ class SendLimiter:
 
     def _earliest(self, chat_id: int) -> tuple[float, str]:
         """The earliest moment all limits allow a send to `chat_id`, and which scope binds."""
+        now = self._timer.monotonic()
         state = self._chats.get(chat_id) or _ChatState()
-        chat_at = max(state.next_at, state.paused_until, self._group_window_end(chat_id, state))
-        global_at = max(self._next_global, self._paused_until)
-        return (chat_at, "chat") if chat_at >= global_at else (global_at, "global")
+        chat_at = max(now, state.next_at, state.paused_until, self._group_window_end(chat_id, state))
+        slot = self._free_slot(max(chat_at, self._paused_until))
+        return (slot, "global") if slot > chat_at else (slot, "chat")
+
+    def _free_slot(self, earliest: float) -> float:
+        """The first moment from `earliest` on that is 1/30 s away from every reserved slot."""
+        gap = 1 / self._limits.per_second
+        moment = earliest
+        index = bisect.bisect_left(self._slots, moment - gap)
+        # Reserved slots are sorted and at least `gap` apart: step past each one too close.
+        while index < len(self._slots) and self._slots[index] < moment + gap:
+            moment = max(moment, self._slots[index] + gap)
+            index += 1
+        return moment
+
+    def _forget_slots_before(self, now: float) -> None:
+        gap = 1 / self._limits.per_second
+        del self._slots[: bisect.bisect_left(self._slots, now - gap)]
 
     def _group_window_end(self, chat_id: int, state: _ChatState) -> float:
         if not _is_group(chat_id) or len(state.recent) < self._limits.group_per_minute:

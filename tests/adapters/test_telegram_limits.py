@@ -119,3 +119,13 @@ async def test_a_pause_that_starts_while_waiting_for_a_slot_is_honoured(
     with pytest.raises(RateLimited) as raised:
         await limiter.acquire(7)  # waits 1 s for its slot, and meanwhile a 429 pauses the chat
     assert raised.value.retry_after == pytest.approx(19)
+
+
+async def test_a_message_waiting_for_its_chat_does_not_hold_up_other_chats(
+    limiter: SendLimiter, timer: FakeTimer
+) -> None:
+    await limiter.acquire(7)
+    seen: list[float] = []
+    timer.on_sleep.append(lambda: seen.append(limiter.wait_for(8)))
+    await limiter.acquire(7)  # its slot is a second away; while it waits...
+    assert seen == [pytest.approx(1 / 30)]  # ...chat 8 only waits for the global spacing
