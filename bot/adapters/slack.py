@@ -220,7 +220,8 @@ class SlackAdapter:
         """The Slack user id for an e-mail address (`users.lookupByEmail`), None if no one."""
         client = self._web_client()
         try:
-            response = await client.users_lookupByEmail(email=email)
+            # POSTed, not the SDK's GET: an address in a URL ends up in proxies' access logs.
+            response = await client.api_call("users.lookupByEmail", data={"email": email})
         except SlackApiError as error:
             if error_code(error) == "users_not_found":
                 return None

@@ -256,6 +256,7 @@ async def test_lookup_by_email(sender: SlackAdapter, slack_api: FakeSlackApi) ->
     assert await sender.lookup_user_by_email("Ann@example.com") == "U0ANN"
     assert await sender.lookup_user_by_email("nobody@example.com") is None
     assert await sender.lookup_user_by_email("gone@example.com") is None
+    assert all("example.com" not in call.query for call in slack_api.calls)  # never in a URL
 
 
 async def test_lookup_by_email_reports_rate_limits(sender: SlackAdapter, slack_api: FakeSlackApi) -> None:

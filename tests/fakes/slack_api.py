@@ -35,6 +35,7 @@ class ApiCall:
     params: dict[str, Any]
     headers: dict[str, str]
     client_port: int
+    query: str = ""
 
 
 @dataclass
@@ -126,7 +127,8 @@ class FakeSlackApi:
         method = request.match_info["method"]
         params = await _params(request)
         peer = request.transport.get_extra_info("peername") if request.transport else None
-        self.calls.append(ApiCall(method, params, dict(request.headers), int(peer[1]) if peer else 0))
+        port = int(peer[1]) if peer else 0
+        self.calls.append(ApiCall(method, params, dict(request.headers), port, request.query_string))
         scripted = self._scripted[method].popleft() if self._scripted[method] else _NOT_SCRIPTED
         if scripted is None:
             assert request.transport is not None
