@@ -13,8 +13,8 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-from bot.domain.messages import Inbound, InboundAck
-from bot.flows import answers, choices, menu, onboarding, progress
+from bot.domain.messages import Inbound, InboundAck, MembershipChange
+from bot.flows import answers, choices, membership, menu, onboarding, progress
 from bot.flows.delivering import payload_of
 from bot.flows.planning import replan
 from bot.flows.turn import Learner, Turn
@@ -72,6 +72,13 @@ class Conversation:
             self._wake()
         turn = event.turn
         return InboundAck(accepted=turn.accepted, notice=turn.notice, chosen_label=turn.chosen_label)
+
+    async def on_membership(self, change: MembershipChange) -> None:
+        """A person blocked or unblocked the bot, or a chat moved: update the identity, once."""
+        async with self._database.transaction() as session:
+            applied = await membership.apply_change(session, change, now=self._clock.now())
+        if applied and change.kind != "blocked":
+            self._wake()  # rows that were waiting for this chat may be sendable now
 
     async def _chain(self, event: _Event) -> None:
         rules: tuple[Callable[[_Event], Awaitable[bool]], ...] = (
