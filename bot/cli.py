@@ -6,6 +6,7 @@ The only place that exits the process; every expected error becomes one clear me
 from __future__ import annotations
 
 import asyncio
+import csv
 import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
@@ -19,10 +20,12 @@ from dotenv import load_dotenv
 
 from bot import reports
 from bot.adapters.console import ConsoleAdapter
+from bot.adapters.telegram import TelegramAdapter
 from bot.app import App
 from bot.cohorts import ImportReport, import_roster
 from bot.console import ConsoleChat
 from bot.domain.errors import CoachbotError, ConfigError
+from bot.joining import InviteLink, issue_links
 from bot.settings import BUNDLED_CONTENT, Settings, load_settings
 from bot.storage.db import Database
 from bot.storage.repository import last_sent_at, person_by_email
@@ -98,6 +101,58 @@ def plan(
 
     for line in _run(_with_database(settings, lines)):
         typer.echo(line)
+
+
+@app.command("invites")
+def invites(
+    cohort: Annotated[str, typer.Argument(help="Cohort id")],
+    output: Annotated[str, typer.Option("--format", help="table or csv")] = "table",
+) -> None:
+    """A personal Telegram join link per participant. Each run issues new links: a
+    participant's earlier unused link stops working, so send the newest one."""
+    if output not in ("table", "csv"):
+        typer.echo("coachbot: --format must be table or csv", err=True)
+        raise typer.Exit(2)
+    settings = _settings()
+    token = _or_exit(settings.require_telegram_token)
+    links = _run(_invite_links(settings, token, cohort))
+    if output == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["email", "name", "link", "expires_at"])
+        writer.writerows([link.email, link.name, link.link, link.expires_at.isoformat()] for link in links)
+    else:
+        for line in _invite_table(links):
+            typer.echo(line)
+    typer.echo(
+        f"{len(links)} new link(s); earlier unused links of these participants no longer work.", err=True
+    )
+
+
+async def _invite_links(settings: Settings, token: str, cohort: str) -> list[InviteLink]:
+    clock = SystemClock()
+    telegram = TelegramAdapter(token=token, clock=clock, base_url=settings.telegram_api_base_url)
+    try:
+        username = await telegram.username()
+    finally:
+        await telegram.stop()
+    async with Database(settings.database_url) as database:
+        return await issue_links(
+            database,
+            cohort_id=cohort,
+            bot_username=username,
+            now=clock.now(),
+            valid_for=timedelta(days=settings.invite_days),
+        )
+
+
+def _invite_table(links: list[InviteLink]) -> list[str]:
+    rows = [(link.email, link.name, link.link, link.expires_at.date().isoformat()) for link in links]
+    rows.insert(0, ("email", "name", "link", "expires"))
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    return [
+        "  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[3]])
+        for row in rows
+    ]
 
 
 @app.command("chat")

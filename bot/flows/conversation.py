@@ -103,8 +103,10 @@ class Conversation:
                 session.add(identity)
         else:
             event.person = await onboarding.link_by_email(event.turn, inbound)
+            event.person = event.person or await onboarding.link_by_invite(event.turn, inbound)
         if event.person is None:
-            _tell_stranger(event.turn)
+            if not event.turn.replies:  # a bad invite token was answered already
+                _tell_stranger(event.turn)
             return False
         return True
 

@@ -5,6 +5,13 @@ MESSAGES: dict[str, str] = {
         "Hi! I'm Coachbot, the learning coach of your training programme. I don't know you yet: "
         "join with the personal link your trainer sent you."
     ),
+    "invite.unknown": (
+        "This join link is not valid. Use the personal link your trainer sent you, or ask them for a new one."
+    ),
+    "invite.used": (
+        "This join link has been used already: each link works once. Ask your trainer for a new one."
+    ),
+    "invite.expired": "This join link has expired. Ask your trainer for a new one.",
     "not_enrolled": (
         "I know you, but you are not enrolled in a programme right now. Ask your trainer to add you."
     ),
