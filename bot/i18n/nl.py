@@ -13,6 +13,14 @@ MESSAGES: dict[str, str] = {
         "Deze aanmeldlink is al gebruikt: elke link werkt één keer. Vraag je trainer om een nieuwe."
     ),
     "invite.expired": "Deze aanmeldlink is verlopen. Vraag je trainer om een nieuwe.",
+    "command.start": "Beginnen, of verder waar je was",
+    "command.menu": "Kies je keuzemodules",
+    "command.progress": "Wat je gedaan hebt en wat er komt",
+    "command.journal": "Lees je reflecties terug",
+    "command.pause": "Even geen berichten",
+    "command.resume": "Verder na een pauze",
+    "command.language": "Wissel van taal: /language nl of en",
+    "command.help": "Wat ik kan",
     "not_enrolled": (
         "Ik ken je wel, maar je bent nu niet ingeschreven voor een programma. "
         "Vraag je trainer om je toe te voegen."
