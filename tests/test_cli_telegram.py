@@ -76,8 +76,10 @@ async def test_run_telegram_answers_an_invite_and_stops_cleanly(tmp_path: Path) 
             stderr=asyncio.subprocess.PIPE,
         )
         try:
-            await api.wait_until(lambda: api.waiting_for_updates, within=60)
-            assert set(api.commands) >= {"nl", "en"}
+            # Polling starts with the App; the command menu is registered just after it.
+            await api.wait_until(lambda: api.waiting_for_updates and len(api.commands) >= 3, within=60)
+            assert set(api.commands) == {"nl", "en", ""}  # "": the default, English
+            assert api.commands["en"][-1] == {"command": "help", "description": "What I can do"}
             api.push_start(CHAT, token, first_name="Anna")
             await api.wait_until(lambda: len(api.sent_texts(CHAT)) >= 2, within=30)
             assert api.sent_texts(CHAT)[0].startswith("Welkom bij <b>Feedback geven en ontvangen</b>")
