@@ -3,7 +3,7 @@ and the fake Bot API over HTTP. Waits are on the fake's recorded calls, never on
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -76,3 +76,48 @@ async def test_an_invite_link_joins_through_telegram(telegram: Telegram) -> None
     telegram.api.push_start(CHAT + 1, telegram.token_of(ANNA), first_name="Mallory")
     await telegram.api.wait_until(lambda: bool(telegram.api.sent_texts(CHAT + 1)))
     assert "al gebruikt" in telegram.api.sent_texts(CHAT + 1)[0]
+
+
+def _last_keyboard(api: FakeTelegramApi) -> tuple[int, list[str]]:
+    """The newest message to Anna with buttons: its id and the buttons' callback data."""
+    for (chat, message_id), sent in sorted(api.messages.items(), reverse=True):
+        if chat == CHAT and sent.reply_markup:
+            rows = sent.reply_markup["inline_keyboard"]
+            return message_id, [str(row[0]["callback_data"]) for row in rows]
+    raise AssertionError("no message with buttons")
+
+
+async def test_the_kick_off_by_buttons_edits_each_pressed_message(telegram: Telegram) -> None:
+    api = telegram.api
+    api.push_start(CHAT, telegram.token_of(ANNA), first_name="Anna")
+    await telegram.sent_after(0, at_least=2)
+    await api.wait_until(lambda: _last_keyboard_or_none(api) is not None)
+    pressed = 0
+    while (keyboard := _last_keyboard_or_none(api)) is not None and keyboard[1][0].startswith("a:"):
+        message_id, values = keyboard
+        sent = len(api.sent_texts(CHAT))
+        api.push_callback(CHAT, message_id, values[2])
+        pressed += 1
+        # the press is answered, the pressed message shows the choice, and the next message comes
+        done = _after_press(api, answers=pressed, edits=pressed, sent=sent)
+        await api.wait_until(done)
+    edits = api.calls_to("editMessageText")
+    assert pressed > 1
+    assert len(edits) == pressed
+    assert all(call.ok and "reply_markup" not in call.params for call in edits)
+    assert all("\n\n✓ " in str(call.params["text"]) for call in edits)
+
+
+def _after_press(api: FakeTelegramApi, *, answers: int, edits: int, sent: int) -> Callable[[], bool]:
+    return lambda: (
+        len(api.calls_to("answerCallbackQuery")) >= answers
+        and len(api.calls_to("editMessageText")) >= edits
+        and len(api.sent_texts(CHAT)) > sent
+    )
+
+
+def _last_keyboard_or_none(api: FakeTelegramApi) -> tuple[int, list[str]] | None:
+    try:
+        return _last_keyboard(api)
+    except AssertionError:
+        return None
