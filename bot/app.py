@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 
-from bot.adapters.base import ChatAdapter
+from bot.adapters.base import ChatAdapter, ReportsMembership
 from bot.dispatcher import Dispatcher
 from bot.domain.messages import Platform
 from bot.flows.conversation import Conversation
@@ -50,6 +50,8 @@ class App:
         await self.database.open()
         await self.dispatcher.requeue_stale()
         for adapter in self.adapters.values():
+            if isinstance(adapter, ReportsMembership):
+                adapter.watch_membership(self.conversation.on_membership)
             await adapter.start(self.conversation.handle)
         if self._scheduler is not None:
             self._scheduler.start()

@@ -6,7 +6,10 @@ The only place that exits the process; every expected error becomes one clear me
 from __future__ import annotations
 
 import asyncio
+import csv
+import logging
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import datetime, time, timedelta
@@ -19,10 +22,13 @@ from dotenv import load_dotenv
 
 from bot import reports
 from bot.adapters.console import ConsoleAdapter
+from bot.adapters.telegram import TelegramAdapter, WebhookSettings
 from bot.app import App
 from bot.cohorts import ImportReport, import_roster
 from bot.console import ConsoleChat
 from bot.domain.errors import CoachbotError, ConfigError
+from bot.i18n import CATALOGUES, translate
+from bot.joining import InviteLink, issue_links
 from bot.settings import BUNDLED_CONTENT, Settings, load_settings
 from bot.storage.db import Database
 from bot.storage.repository import last_sent_at, person_by_email
@@ -98,6 +104,119 @@ def plan(
 
     for line in _run(_with_database(settings, lines)):
         typer.echo(line)
+
+
+# The commands shown in Telegram's menu, in this order; descriptions are i18n `command.<name>`.
+MENU_COMMANDS = ("start", "menu", "progress", "journal", "pause", "resume", "language", "help")
+
+
+@app.command("run")
+def run(
+    telegram: Annotated[bool, typer.Option("--telegram", help="Serve Telegram (TELEGRAM_BOT_TOKEN)")] = False,
+    webhook_url: Annotated[
+        str | None, typer.Option("--webhook-url", help="Receive by webhook at this https URL, not polling")
+    ] = None,
+    listen: Annotated[str, typer.Option("--listen", help="Webhook: the address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Webhook: the port to listen on")] = 8443,
+) -> None:
+    """Run the bot and the scheduler until SIGINT or SIGTERM."""
+    settings = _settings()
+    if not telegram:
+        typer.echo("coachbot: choose what to serve: --telegram", err=True)
+        raise typer.Exit(2)
+    token = _or_exit(settings.require_telegram_token)
+    webhook = _or_exit(lambda: _webhook(settings, webhook_url, listen, port))
+    _configure_logging(settings)
+    _run(_serve(settings, token, webhook))
+
+
+def _webhook(settings: Settings, url: str | None, listen: str, port: int) -> WebhookSettings | None:
+    if url is None:
+        return None
+    if not settings.telegram_webhook_secret:
+        raise ConfigError("TELEGRAM_WEBHOOK_SECRET is required with --webhook-url")
+    return WebhookSettings(
+        url=url, secret_token=settings.telegram_webhook_secret, listen_host=listen, listen_port=port
+    )
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines show URLs with the token
+
+
+async def _serve(settings: Settings, token: str, webhook: WebhookSettings | None) -> None:
+    clock = SystemClock()
+    adapter = TelegramAdapter(
+        token=token, clock=clock, base_url=settings.telegram_api_base_url, webhook=webhook
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stop.set)
+    async with App(settings=settings, clock=clock, adapters=[adapter], run_scheduler=True) as running:
+        await adapter.register_commands(_menu_commands(), default_language="en")
+        await running.dispatcher.run_due()  # what fell due while the bot was down
+        await stop.wait()
+
+
+def _menu_commands() -> dict[str, list[tuple[str, str]]]:
+    return {
+        language: [(name, translate(language, f"command.{name}")) for name in MENU_COMMANDS]
+        for language in CATALOGUES
+    }
+
+
+@app.command("invites")
+def invites(
+    cohort: Annotated[str, typer.Argument(help="Cohort id")],
+    output: Annotated[str, typer.Option("--format", help="table or csv")] = "table",
+) -> None:
+    """A personal Telegram join link per participant. Each run issues new links: a
+    participant's earlier unused link stops working, so send the newest one."""
+    if output not in ("table", "csv"):
+        typer.echo("coachbot: --format must be table or csv", err=True)
+        raise typer.Exit(2)
+    settings = _settings()
+    token = _or_exit(settings.require_telegram_token)
+    links = _run(_invite_links(settings, token, cohort))
+    if output == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["email", "name", "link", "expires_at"])
+        writer.writerows([link.email, link.name, link.link, link.expires_at.isoformat()] for link in links)
+    else:
+        for line in _invite_table(links):
+            typer.echo(line)
+    typer.echo(
+        f"{len(links)} new link(s); earlier unused links of these participants no longer work.", err=True
+    )
+
+
+async def _invite_links(settings: Settings, token: str, cohort: str) -> list[InviteLink]:
+    clock = SystemClock()
+    telegram = TelegramAdapter(token=token, clock=clock, base_url=settings.telegram_api_base_url)
+    try:
+        username = await telegram.username()
+    finally:
+        await telegram.stop()
+    async with Database(settings.database_url) as database:
+        return await issue_links(
+            database,
+            cohort_id=cohort,
+            bot_username=username,
+            now=clock.now(),
+            valid_for=timedelta(days=settings.invite_days),
+        )
+
+
+def _invite_table(links: list[InviteLink]) -> list[str]:
+    rows = [(link.email, link.name, link.link, link.expires_at.date().isoformat()) for link in links]
+    rows.insert(0, ("email", "name", "link", "expires"))
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    return [
+        "  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[3]])
+        for row in rows
+    ]
 
 
 @app.command("chat")

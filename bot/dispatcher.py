@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.adapters.base import ChatAdapter
-from bot.domain.errors import RateLimited, RecipientBlocked, SendError
+from bot.domain.errors import ChatMoved, RateLimited, RecipientBlocked, SendError
 from bot.domain.messages import Identity, Outbound, Platform
 from bot.flows.delivering import on_delivered, render_delivery, reply_from_payload
 from bot.flows.learners import load_learner
+from bot.flows.membership import move_identity
 from bot.flows.turn import Reply
 from bot.storage import outbox
 from bot.storage.db import Database
@@ -143,7 +144,15 @@ class Dispatcher:
         code = type(error).__name__
         log.warning("delivery %s to %s failed: %s", delivery.id, recipient.platform, code)
         async with self._database.transaction() as session:
-            if isinstance(error, RateLimited):
+            if isinstance(error, ChatMoved):
+                # Nothing reached the old id: point the identity (and a reply) at the new one
+                # and send again at once.
+                await move_identity(session, recipient, error.moved_to)
+                if delivery.kind == "reply":
+                    moved = error.moved_to
+                    await outbox.redirect_reply(session, delivery.id, to=(moved.platform, moved.external_id))
+                await outbox.release(session, delivery.id, due_at=now)
+            elif isinstance(error, RateLimited):
                 wait = timedelta(seconds=error.retry_after or 1)
                 await outbox.release(session, delivery.id, due_at=now + wait)
             elif isinstance(error, RecipientBlocked) and delivery.kind != "reply":

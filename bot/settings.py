@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.domain.errors import ConfigError
 
 BUNDLED_CONTENT = Path(__file__).resolve().parent.parent / "content" / "programs"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///coachbot.db"
+DEFAULT_TELEGRAM_API = "https://api.telegram.org"
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +23,15 @@ class Settings:
     content_dir: Path = BUNDLED_CONTENT
     dispatch_interval_seconds: float = 5.0
     log_level: str = "WARNING"
+    invite_days: int = 30
+    telegram_bot_token: str | None = None  # required by `run --telegram` and `invites` only
+    telegram_api_base_url: str = DEFAULT_TELEGRAM_API
+    telegram_webhook_secret: str | None = None  # required with --webhook-url only
+
+    def require_telegram_token(self) -> str:
+        if not self.telegram_bot_token:
+            raise ConfigError("TELEGRAM_BOT_TOKEN is not set (the token BotFather gave you)")
+        return self.telegram_bot_token
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
@@ -30,6 +41,10 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         content_dir=_content_dir(environ),
         dispatch_interval_seconds=_positive_float(environ, "COACHBOT_DISPATCH_INTERVAL", 5.0),
         log_level=_choice(environ, "COACHBOT_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "WARNING"),
+        invite_days=_positive_int(environ, "COACHBOT_INVITE_DAYS", 30),
+        telegram_bot_token=environ.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
+        telegram_api_base_url=_base_url(environ, "TELEGRAM_API_BASE_URL", DEFAULT_TELEGRAM_API),
+        telegram_webhook_secret=environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None,
     )
 
 
@@ -72,4 +87,24 @@ def _choice(environ: Mapping[str, str], key: str, allowed: tuple[str, ...], defa
         return default
     if raw not in allowed:
         raise ConfigError(f"{key} must be one of {', '.join(allowed)} (got {raw!r})")
+    return raw
+
+
+def _positive_int(environ: Mapping[str, str], key: str, default: int) -> int:
+    raw = environ.get(key, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) == 0:
+        raise ConfigError(f"{key} must be a whole number greater than 0 (got {raw!r})")
+    return int(raw)
+
+
+def _base_url(environ: Mapping[str, str], key: str, default: str) -> str:
+    """Scheme, host and port only: the client appends `/bot<token>/<method>` itself."""
+    raw = environ.get(key, "").strip().rstrip("/")
+    if not raw:
+        return default
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
+        raise ConfigError(f"{key} must be scheme, host and port only, like {default} (got {raw!r})")
     return raw

@@ -19,7 +19,12 @@ pytestmark = pytest.mark.slow
 def coachbot(
     *args: str, cwd: Path, stdin: str = "", env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    environ = {**os.environ, "COACHBOT_DATABASE_URL": f"sqlite+aiosqlite:///{cwd / 'cli.db'}", **(env or {})}
+    environ = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),  # this checkout's `bot`, whichever one the venv has installed
+        "COACHBOT_DATABASE_URL": f"sqlite+aiosqlite:///{cwd / 'cli.db'}",
+        **(env or {}),
+    }
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=cwd,

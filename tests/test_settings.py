@@ -39,9 +39,31 @@ def test_values_are_read(tmp_path: Path) -> None:
         ({"COACHBOT_DISPATCH_INTERVAL": "soon"}, "COACHBOT_DISPATCH_INTERVAL"),
         ({"COACHBOT_DISPATCH_INTERVAL": "-1"}, "COACHBOT_DISPATCH_INTERVAL"),
         ({"COACHBOT_LOG_LEVEL": "LOUD"}, "COACHBOT_LOG_LEVEL"),
+        ({"COACHBOT_INVITE_DAYS": "0"}, "COACHBOT_INVITE_DAYS"),
+        ({"COACHBOT_INVITE_DAYS": "a month"}, "COACHBOT_INVITE_DAYS"),
+        ({"TELEGRAM_API_BASE_URL": "api.telegram.org"}, "TELEGRAM_API_BASE_URL"),
+        ({"TELEGRAM_API_BASE_URL": "https://api.telegram.org/bot123"}, "TELEGRAM_API_BASE_URL"),
     ],
 )
 def test_a_bad_value_is_named(environ: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError, match=named) as raised:
         load_settings(environ)
     assert "\n" not in str(raised.value)
+
+
+def test_telegram_settings_are_read_and_the_token_is_required_only_when_used() -> None:
+    assert load_settings({}).invite_days == 30
+    with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN"):
+        load_settings({}).require_telegram_token()
+    settings = load_settings(
+        {
+            "TELEGRAM_BOT_TOKEN": "123:abc",
+            "TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/",
+            "TELEGRAM_WEBHOOK_SECRET": "s3cret",
+            "COACHBOT_INVITE_DAYS": "7",
+        }
+    )
+    assert settings.require_telegram_token() == "123:abc"
+    assert settings.telegram_api_base_url == "http://127.0.0.1:8081"
+    assert settings.telegram_webhook_secret == "s3cret"
+    assert settings.invite_days == 7

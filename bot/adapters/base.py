@@ -8,9 +8,16 @@ turn `Outbound` into platform calls, raising `SendError` subclasses on failure.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from bot.domain.messages import Inbound, InboundAck, Outbound, Platform, SendReceipt
+from bot.domain.messages import (
+    Inbound,
+    InboundAck,
+    MembershipHandler,
+    Outbound,
+    Platform,
+    SendReceipt,
+)
 
 InboundHandler = Callable[[Inbound], Awaitable[InboundAck]]
 
@@ -30,4 +37,13 @@ class ChatAdapter(Protocol):
 
     async def send(self, message: Outbound) -> SendReceipt:
         """Send one message or raise a `SendError` (RateLimited, RecipientBlocked, ...)."""
+        ...
+
+
+@runtime_checkable
+class ReportsMembership(Protocol):
+    """An adapter that also reports membership changes (blocked, unblocked, chat moved)."""
+
+    def watch_membership(self, handler: MembershipHandler) -> None:
+        """Call `handler` for every membership change from now on (set before `start`)."""
         ...

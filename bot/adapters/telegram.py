@@ -44,18 +44,27 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, Te
 from telegram.request import HTTPXRequest
 
 from bot.adapters.base import InboundHandler
-from bot.adapters.telegram_events import ChatMoved, MembershipChange, MembershipHandler
 from bot.adapters.telegram_inbound import ALLOWED_UPDATES, telegram_identity, translate
 from bot.adapters.telegram_limits import RealTimer, SendLimiter, Timer
 from bot.adapters.telegram_render import MESSAGE_LIMIT, escape, render_parts, utf16_length
 from bot.domain.errors import (
+    ChatMoved,
     ConfigError,
     PermanentSendError,
     RateLimited,
     RecipientBlocked,
     SendError,
 )
-from bot.domain.messages import Choice, Inbound, InboundAck, Outbound, Platform, SendReceipt
+from bot.domain.messages import (
+    Choice,
+    Inbound,
+    InboundAck,
+    MembershipChange,
+    MembershipHandler,
+    Outbound,
+    Platform,
+    SendReceipt,
+)
 from scheduler.clock import Clock
 
 DEFAULT_BASE_URL = "https://api.telegram.org"
@@ -140,6 +149,10 @@ class TelegramAdapter:
     @property
     def platform(self) -> Platform:
         return "telegram"
+
+    def watch_membership(self, handler: MembershipHandler) -> None:
+        """Report membership changes (blocked, unblocked, moved) to `handler` from now on."""
+        self._on_membership = handler
 
     @property
     def limiter(self) -> SendLimiter:

@@ -13,8 +13,7 @@ from datetime import datetime
 from telegram import CallbackQuery, ChatMember, ChatMemberUpdated, Message, Update
 from telegram.constants import ChatMemberStatus
 
-from bot.adapters.telegram_events import MembershipChange
-from bot.domain.messages import Identity, Inbound
+from bot.domain.messages import Identity, Inbound, MembershipChange
 
 ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
 """The update kinds the bot asks Telegram for; everything else is never delivered."""

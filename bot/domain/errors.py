@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.domain.messages import Identity
+
 
 class CoachbotError(Exception):
     """Base of every error Coachbot raises on purpose."""
@@ -45,3 +50,14 @@ class PermanentSendError(SendError):
     """The platform rejected the message for good (bad request); retrying will not help."""
 
     retryable = False
+
+
+class ChatMoved(SendError):
+    """The chat has a new id (a Telegram group became a supergroup): store `moved_to` in place
+    of the old identity, then send again. Nothing was delivered to the old id."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, moved_to: Identity) -> None:
+        super().__init__(message)
+        self.moved_to = moved_to

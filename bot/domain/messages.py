@@ -3,11 +3,13 @@ and `Outbound` into platform calls; flows only ever see these."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
 Platform = Literal["console", "telegram", "slack"]
+MembershipKind = Literal["blocked", "unblocked", "moved"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,3 +90,22 @@ class InboundAck:
     accepted: bool
     notice: str | None = None
     chosen_label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipChange:
+    """The bot's standing in a chat changed: the person blocked or unblocked it, the bot was
+    removed from or added to a group, or a group moved to a new id (`moved_to`).
+
+    `event_id` is the platform's id for the event, unique together with the platform, like
+    `Inbound.event_id`, so a redelivered change is applied once.
+    """
+
+    identity: Identity
+    event_id: str
+    received_at: datetime
+    kind: MembershipKind
+    moved_to: Identity | None = None
+
+
+MembershipHandler = Callable[[MembershipChange], Awaitable[None]]

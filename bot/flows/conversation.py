@@ -13,8 +13,8 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-from bot.domain.messages import Inbound, InboundAck
-from bot.flows import answers, choices, menu, onboarding, progress
+from bot.domain.messages import Inbound, InboundAck, MembershipChange
+from bot.flows import answers, choices, membership, menu, onboarding, progress
 from bot.flows.delivering import payload_of
 from bot.flows.planning import replan
 from bot.flows.turn import Learner, Turn
@@ -73,6 +73,13 @@ class Conversation:
         turn = event.turn
         return InboundAck(accepted=turn.accepted, notice=turn.notice, chosen_label=turn.chosen_label)
 
+    async def on_membership(self, change: MembershipChange) -> None:
+        """A person blocked or unblocked the bot, or a chat moved: update the identity, once."""
+        async with self._database.transaction() as session:
+            applied = await membership.apply_change(session, change, now=self._clock.now())
+        if applied and change.kind != "blocked":
+            self._wake()  # rows that were waiting for this chat may be sendable now
+
     async def _chain(self, event: _Event) -> None:
         rules: tuple[Callable[[_Event], Awaitable[bool]], ...] = (
             self._identify,
@@ -96,8 +103,10 @@ class Conversation:
                 session.add(identity)
         else:
             event.person = await onboarding.link_by_email(event.turn, inbound)
+            event.person = event.person or await onboarding.link_by_invite(event.turn, inbound)
         if event.person is None:
-            _tell_stranger(event.turn)
+            if not event.turn.replies:  # a bad invite token was answered already
+                _tell_stranger(event.turn)
             return False
         return True
 

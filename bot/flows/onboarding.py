@@ -6,7 +6,9 @@ from __future__ import annotations
 from bot.domain.messages import Inbound
 from bot.flows.planning import replan
 from bot.flows.turn import Learner, Turn
-from bot.storage.models import Identity, Person
+from bot.i18n import CATALOGUES, translate
+from bot.storage import invites
+from bot.storage.models import Enrolment, Identity, Person
 from bot.storage.repository import person_by_email
 
 # Platforms where the chat identity *is* the person's e-mail, vouched for by whoever runs it.
@@ -29,6 +31,55 @@ async def link_by_email(turn: Turn, inbound: Inbound) -> Person | None:
         )
     )
     return person
+
+
+async def link_by_invite(turn: Turn, inbound: Inbound) -> Person | None:
+    """Link a chat to the participant whose personal invite token it sent (`/start TOKEN`).
+
+    A used, expired or unknown token links nothing and is answered, in both languages (we do
+    not know who this is), with what to do; `/start` without a token, or any other first
+    message, returns None without an answer, for the stranger text."""
+    command = inbound.command
+    if inbound.identity.platform in EMAIL_IDENTIFIED or command is None or command[0] != "start":
+        return None
+    token = command[1]
+    if not token:
+        return None
+    invite = await invites.find(turn.session, token)
+    problem = _invite_problem(invite, turn)
+    if problem is not None or invite is None:
+        _say_in_every_language(turn, problem or "invite.unknown")
+        return None
+    enrolment = await turn.session.get(Enrolment, invite.enrolment_id)
+    person = await turn.session.get(Person, enrolment.person_id) if enrolment else None
+    if person is None or person.id is None:
+        _say_in_every_language(turn, "invite.unknown")
+        return None
+    invite.used_at = turn.now
+    turn.session.add(invite)
+    turn.session.add(
+        Identity(
+            person_id=person.id,
+            platform=inbound.identity.platform,
+            external_id=inbound.identity.external_id,
+            created_at=turn.now,
+        )
+    )
+    return person
+
+
+def _invite_problem(invite: invites.Invite | None, turn: Turn) -> str | None:
+    if invite is None:
+        return "invite.unknown"
+    if invite.used_at is not None:
+        return "invite.used"
+    if invite.expires_at <= turn.now:
+        return "invite.expired"
+    return None
+
+
+def _say_in_every_language(turn: Turn, key: str) -> None:
+    turn.send_text("\n\n".join(translate(language, key) for language in CATALOGUES))
 
 
 async def start(turn: Turn, learner: Learner) -> None:

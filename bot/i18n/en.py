@@ -5,6 +5,21 @@ MESSAGES: dict[str, str] = {
         "Hi! I'm Coachbot, the learning coach of your training programme. I don't know you yet: "
         "join with the personal link your trainer sent you."
     ),
+    "invite.unknown": (
+        "This join link is not valid. Use the personal link your trainer sent you, or ask them for a new one."
+    ),
+    "invite.used": (
+        "This join link has been used already: each link works once. Ask your trainer for a new one."
+    ),
+    "invite.expired": "This join link has expired. Ask your trainer for a new one.",
+    "command.start": "Start, or continue where you were",
+    "command.menu": "Choose your optional modules",
+    "command.progress": "What you have done and what is coming",
+    "command.journal": "Read your reflections again",
+    "command.pause": "Pause messages for a while",
+    "command.resume": "Continue after a pause",
+    "command.language": "Switch language: /language nl or en",
+    "command.help": "What I can do",
     "not_enrolled": (
         "I know you, but you are not enrolled in a programme right now. Ask your trainer to add you."
     ),

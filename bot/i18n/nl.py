@@ -5,6 +5,22 @@ MESSAGES: dict[str, str] = {
         "Hoi! Ik ben Coachbot, de leercoach van je opleiding. Ik ken je nog niet: "
         "meld je aan via de persoonlijke link die je trainer je stuurde."
     ),
+    "invite.unknown": (
+        "Deze aanmeldlink is niet geldig. Gebruik de persoonlijke link die je trainer je stuurde, "
+        "of vraag om een nieuwe."
+    ),
+    "invite.used": (
+        "Deze aanmeldlink is al gebruikt: elke link werkt één keer. Vraag je trainer om een nieuwe."
+    ),
+    "invite.expired": "Deze aanmeldlink is verlopen. Vraag je trainer om een nieuwe.",
+    "command.start": "Beginnen, of verder waar je was",
+    "command.menu": "Kies je keuzemodules",
+    "command.progress": "Wat je gedaan hebt en wat er komt",
+    "command.journal": "Lees je reflecties terug",
+    "command.pause": "Even geen berichten",
+    "command.resume": "Verder na een pauze",
+    "command.language": "Wissel van taal: /language nl of en",
+    "command.help": "Wat ik kan",
     "not_enrolled": (
         "Ik ken je wel, maar je bent nu niet ingeschreven voor een programma. "
         "Vraag je trainer om je toe te voegen."

@@ -150,6 +150,19 @@ class Response(SQLModel, table=True):
     created_at: datetime = _utc()
 
 
+class Invite(SQLModel, table=True):
+    """A personal join link's token for one enrolment. Only its SHA-256 is stored, so the
+    database alone cannot be used to join; single-use (`used_at`) and expiring."""
+
+    __tablename__ = "invites"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True)  # hex SHA-256 of the token
+    enrolment_id: int = Field(foreign_key="enrolments.id", index=True)
+    expires_at: datetime = _utc()
+    used_at: datetime | None = _utc(default=None)
+    created_at: datetime = _utc()
+
+
 class ProcessedEvent(SQLModel, table=True):
     """Inbound events already handled: a redelivered event has no second effect."""
 

@@ -245,6 +245,13 @@ async def deliveries_for(session: AsyncSession, *, enrolment_id: int) -> list[De
     return list((await session.exec(statement)).all())
 
 
+async def redirect_reply(session: AsyncSession, delivery_id: int, *, to: tuple[str, str]) -> None:
+    """Address a reply row to another chat, `to` = (platform, external id): its chat moved."""
+    row = await session.get(Delivery, delivery_id)
+    if row is not None:
+        await _update_one(session, delivery_id, payload={**row.payload, "to": list(to)})
+
+
 async def forget_payload(session: AsyncSession, delivery_id: int) -> None:
     """Empty a sent row's payload: for a stranger's reply, keep nothing about them."""
     await _update_one(session, delivery_id, payload={})

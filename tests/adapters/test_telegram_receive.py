@@ -11,9 +11,8 @@ import aiohttp
 import pytest
 
 from bot.adapters.telegram import SECRET_HEADER, TelegramAdapter, WebhookSettings
-from bot.adapters.telegram_events import MembershipChange
 from bot.domain.errors import ConfigError
-from bot.domain.messages import Choice, Identity, Inbound, InboundAck, Outbound
+from bot.domain.messages import Choice, Identity, Inbound, InboundAck, MembershipChange, Outbound
 from scheduler.clock import FrozenClock
 from tests.fakes.telegram_api import FakeTelegramApi, FakeTimer
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.telegram import TelegramAdapter
-from bot.adapters.telegram_events import ChatMoved
 from bot.adapters.telegram_limits import RateLimits, SendLimiter
 from bot.domain.errors import (
+    ChatMoved,
     ConfigError,
     PermanentSendError,
     PossiblySent,

@@ -1,6 +1,7 @@
 """An in-memory chat adapter: records what was sent, and fails on command.
 
-It poses as the console platform, so people are identified by e-mail like in `coachbot chat`.
+It poses as the console platform by default, so people are identified by e-mail like in
+`coachbot chat`; `MemoryAdapter(platform="telegram")` poses as Telegram (chat ids, invites).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from bot.domain.messages import Identity, Inbound, InboundAck, Outbound, Platfor
 
 
 class MemoryAdapter:
-    def __init__(self) -> None:
+    def __init__(self, platform: Platform = "console") -> None:
+        self._platform: Platform = platform
         self.sent: list[Outbound] = []
         self.attempts = 0
         self._failures: list[SendError] = []
@@ -23,7 +25,7 @@ class MemoryAdapter:
 
     @property
     def platform(self) -> Platform:
-        return "console"
+        return self._platform
 
     async def start(self, on_inbound: InboundHandler) -> None:
         self._handler = on_inbound
@@ -42,10 +44,10 @@ class MemoryAdapter:
         self.sent.append(message)
         return SendReceipt(platform_message_id=str(next(self._ids)))
 
-    async def say(self, email: str, text: str, *, at: datetime, choice: str | None = None) -> InboundAck:
+    async def say(self, who: str, text: str, *, at: datetime, choice: str | None = None) -> InboundAck:
         assert self._handler is not None, "adapter not started"
         inbound = Inbound(
-            identity=Identity("console", email),
+            identity=Identity(self._platform, who),
             event_id=f"event-{next(self._ids)}",
             received_at=at,
             text=text,
