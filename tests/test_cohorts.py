@@ -12,18 +12,12 @@ from bot.cohorts import import_roster
 from bot.settings import BUNDLED_CONTENT
 from bot.storage.db import Database
 from bot.storage.models import Delivery, Enrolment, Person
-from content.loader import load_programs
 from content.model import Program
 from content.roster import parse_roster
 
 NOW = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
 ROSTER = (BUNDLED_CONTENT.parent / "cohorts" / "feedback-geven-demo.yaml").read_text(encoding="utf-8")
 YOUSSEF = "  - {email: youssef@acme.example, name: Youssef El Amrani, manager: lotte@acme.example}\n"
-
-
-@pytest.fixture(scope="module")
-def programs() -> dict[str, Program]:
-    return load_programs(BUNDLED_CONTENT)
 
 
 async def _import(url: str, folder: Path, text: str, programs: dict[str, Program]) -> list[str]:

@@ -3,50 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from bot.app import App
-from bot.cohorts import import_roster
 from bot.domain.errors import PossiblySent, RateLimited, RecipientBlocked, SendError
 from bot.i18n import translate
-from bot.settings import BUNDLED_CONTENT, Settings
 from bot.storage import outbox
 from bot.storage.models import Delivery, Identity
-from content.loader import load_programs
 from content.model import Program
-from content.roster import parse_roster
 from scheduler.clock import FrozenClock
+from tests.fakes.apps import app_on, demo_app
 from tests.fakes.memory_adapter import MemoryAdapter
 
 LEARNER = "anna@acme.example"
-START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)  # a Monday, 09:00 in Amsterdam
-
-
-@pytest.fixture(scope="module")
-def programs() -> dict[str, Program]:
-    return load_programs(BUNDLED_CONTENT)
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(START)
 
 
 @pytest.fixture
 async def running(tmp_path: Path, programs: dict[str, Program], clock: FrozenClock) -> AsyncIterator[App]:
-    async with _app(tmp_path, programs, clock) as app:
-        roster = parse_roster(BUNDLED_CONTENT.parent / "cohorts" / "feedback-geven-demo.yaml", programs)
-        await import_roster(app.database, roster, programs, now=clock.now())
+    async with demo_app(tmp_path, programs, clock, MemoryAdapter()) as app:
         yield app
-
-
-def _app(tmp_path: Path, programs: dict[str, Program], clock: FrozenClock) -> App:
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'dispatch.db'}")
-    return App(settings=settings, clock=clock, adapters=[MemoryAdapter()], programs=programs)
 
 
 def _adapter(app: App) -> MemoryAdapter:
@@ -148,7 +127,7 @@ async def test_a_crash_after_claiming_loses_nothing_and_sends_once(
     await running.dispatcher.run_due()
     assert claimed[0].key not in {m.delivery_key for m in adapter.sent}
     clock.advance(timedelta(minutes=6))  # past the claim's lease
-    async with _app(tmp_path, programs, clock) as restarted:
+    async with app_on(tmp_path, programs, clock, MemoryAdapter()) as restarted:
         await restarted.dispatcher.run_due()
         resent = [m.delivery_key for m in _adapter(restarted).sent]
     assert resent.count(claimed[0].key) == 1

@@ -10,37 +10,22 @@ import pytest
 from sqlmodel import select
 
 from bot.app import App
-from bot.cohorts import import_roster
 from bot.i18n import translate
-from bot.settings import BUNDLED_CONTENT, Settings
+from bot.settings import BUNDLED_CONTENT
 from bot.storage.models import Delivery
-from content.loader import load_programs
 from content.model import Program
-from content.roster import parse_roster
 from scheduler.clock import FrozenClock
+from tests.fakes.apps import demo_app
 from tests.fakes.memory_adapter import MemoryAdapter
 
 ANNA = "anna@acme.example"
 ROSTER = BUNDLED_CONTENT.parent / "cohorts" / "feedback-geven-demo.yaml"
-BEFORE_S1 = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)  # Monday 09:00 in Amsterdam
 S1 = datetime(2027, 1, 12, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def programs() -> dict[str, Program]:
-    return load_programs(BUNDLED_CONTENT)
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(BEFORE_S1)
 
 
 @pytest.fixture
 async def app(tmp_path: Path, programs: dict[str, Program], clock: FrozenClock) -> AsyncIterator[App]:
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'flows.db'}")
-    async with App(settings=settings, clock=clock, adapters=[MemoryAdapter()], programs=programs) as running:
-        await import_roster(running.database, parse_roster(ROSTER, programs), programs, now=clock.now())
+    async with demo_app(tmp_path, programs, clock, MemoryAdapter()) as running:
         yield running
 
 

@@ -3,48 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from bot.app import App
-from bot.cohorts import import_roster
 from bot.domain.errors import CoachbotError
 from bot.i18n import translate
 from bot.joining import InviteLink, issue_links
-from bot.settings import BUNDLED_CONTENT, Settings
 from bot.storage.invites import token_hash
 from bot.storage.models import Identity, Invite
-from content.loader import load_programs
 from content.model import Program
-from content.roster import parse_roster
 from scheduler.clock import FrozenClock
+from tests.fakes.apps import MONDAY_BEFORE_S1, demo_app
 from tests.fakes.memory_adapter import MemoryAdapter
 
 ANNA = "anna@acme.example"
 COHORT = "fb-2027-q1"
-START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def programs() -> dict[str, Program]:
-    return load_programs(BUNDLED_CONTENT)
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(START)
 
 
 @pytest.fixture
 async def app(tmp_path: Path, programs: dict[str, Program], clock: FrozenClock) -> AsyncIterator[App]:
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'invites.db'}")
-    adapter = MemoryAdapter(platform="telegram")
-    async with App(settings=settings, clock=clock, adapters=[adapter], programs=programs) as running:
-        roster = parse_roster(BUNDLED_CONTENT.parent / "cohorts" / "feedback-geven-demo.yaml", programs)
-        await import_roster(running.database, roster, programs, now=clock.now())
+    async with demo_app(tmp_path, programs, clock, MemoryAdapter(platform="telegram")) as running:
         yield running
 
 
@@ -87,7 +69,7 @@ async def test_every_participant_gets_a_personal_link_stored_only_as_a_hash(
     tokens = {_token(link) for link in links.values()}
     assert len(tokens) == 5
     assert all(len(token) >= 20 for token in tokens)
-    assert links[ANNA].expires_at == START + timedelta(days=30)
+    assert links[ANNA].expires_at == MONDAY_BEFORE_S1 + timedelta(days=30)
     async with app.database.transaction() as session:
         stored = {row.token_hash for row in (await session.exec(select(Invite))).all()}
     assert stored == {token_hash(token) for token in tokens}

@@ -3,48 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from bot.app import App
-from bot.cohorts import import_roster
 from bot.domain.errors import ChatMoved
 from bot.domain.messages import Identity, MembershipChange, MembershipKind
-from bot.settings import BUNDLED_CONTENT, Settings
 from bot.storage.models import Identity as IdentityRow
 from bot.storage.repository import person_by_email
-from content.loader import load_programs
 from content.model import Program
-from content.roster import parse_roster
 from scheduler.clock import FrozenClock
+from tests.fakes.apps import MONDAY_BEFORE_S1, demo_app
 from tests.fakes.memory_adapter import MemoryAdapter
 
 ANNA = "anna@acme.example"
 CHAT = "4242"
-START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)  # a Monday, 09:00 in Amsterdam
-
-
-@pytest.fixture(scope="module")
-def programs() -> dict[str, Program]:
-    return load_programs(BUNDLED_CONTENT)
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(START)
+START = MONDAY_BEFORE_S1
 
 
 @pytest.fixture
 async def app(tmp_path: Path, programs: dict[str, Program], clock: FrozenClock) -> AsyncIterator[App]:
     """Anna's Telegram chat is linked, she has started and answered the kick-off."""
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'membership.db'}")
     adapter = MemoryAdapter(platform="telegram")
-    async with App(settings=settings, clock=clock, adapters=[adapter], programs=programs) as running:
-        roster = parse_roster(BUNDLED_CONTENT.parent / "cohorts" / "feedback-geven-demo.yaml", programs)
-        await import_roster(running.database, roster, programs, now=clock.now())
+    async with demo_app(tmp_path, programs, clock, adapter) as running:
         async with running.database.transaction() as session:
             anna = await person_by_email(session, ANNA)
             assert anna is not None

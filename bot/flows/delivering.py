@@ -87,29 +87,53 @@ def intervention_message(
 def quiz_question(
     language: str, intervention: Intervention, *, progress: Progress
 ) -> tuple[str, tuple[Choice, ...]]:
-    assert progress.id is not None
-    step = progress.step
-    question = intervention.questions[step]
-    heading = translate(language, "quiz.question", number=step + 1, total=len(intervention.questions))
-    buttons = tuple(
-        Choice(option.text, choices.answer("q", progress.id, step, index))
-        for index, option in enumerate(question.options)
+    """The question the learner is at, with its options as buttons."""
+    question = intervention.questions[progress.step]
+    labels = tuple(option.text for option in question.options)
+    return _step(
+        kind="q",
+        heading_key="quiz.question",
+        language=language,
+        total=len(intervention.questions),
+        text=question.text,
+        labels=labels,
+        progress=progress,
     )
-    return f"{heading} {question.text}", buttons
 
 
 def assessment_statement(
     language: str, intervention: Intervention, *, progress: Progress
 ) -> tuple[str, tuple[Choice, ...]]:
-    assert progress.id is not None
-    step = progress.step
-    statement = intervention.statements[step]
-    heading = translate(language, "assessment.statement", number=step + 1, total=len(intervention.statements))
-    buttons = tuple(
-        Choice(label, choices.answer("a", progress.id, step, index))
-        for index, label in enumerate(intervention.scale)
+    """The statement the learner is at, with the scale as buttons."""
+    statement = intervention.statements[progress.step]
+    return _step(
+        kind="a",
+        heading_key="assessment.statement",
+        language=language,
+        total=len(intervention.statements),
+        text=statement.text,
+        labels=intervention.scale,
+        progress=progress,
     )
-    return f"{heading} {statement.text}", buttons
+
+
+def _step(
+    *,
+    kind: str,
+    heading_key: str,
+    language: str,
+    total: int,
+    text: str,
+    labels: tuple[str, ...],
+    progress: Progress,
+) -> tuple[str, tuple[Choice, ...]]:
+    assert progress.id is not None
+    heading = translate(language, heading_key, number=progress.step + 1, total=total)
+    buttons = tuple(
+        Choice(label, choices.answer(kind, progress.id, progress.step, index))
+        for index, label in enumerate(labels)
+    )
+    return f"{heading} {text}", buttons
 
 
 async def on_delivered(session: Session, learner: Learner, delivery: Delivery, *, now: datetime) -> None:

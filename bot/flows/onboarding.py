@@ -22,15 +22,7 @@ async def link_by_email(turn: Turn, inbound: Inbound) -> Person | None:
     person = await person_by_email(turn.session, inbound.identity.external_id)
     if person is None or person.id is None:
         return None
-    turn.session.add(
-        Identity(
-            person_id=person.id,
-            platform=inbound.identity.platform,
-            external_id=inbound.identity.external_id,
-            created_at=turn.now,
-        )
-    )
-    return person
+    return _link(turn, person, inbound)
 
 
 async def link_by_invite(turn: Turn, inbound: Inbound) -> Person | None:
@@ -57,15 +49,7 @@ async def link_by_invite(turn: Turn, inbound: Inbound) -> Person | None:
         return None
     invite.used_at = turn.now
     turn.session.add(invite)
-    turn.session.add(
-        Identity(
-            person_id=person.id,
-            platform=inbound.identity.platform,
-            external_id=inbound.identity.external_id,
-            created_at=turn.now,
-        )
-    )
-    return person
+    return _link(turn, person, inbound)
 
 
 def _invite_problem(invite: invites.Invite | None, turn: Turn) -> str | None:
@@ -98,3 +82,17 @@ async def start(turn: Turn, learner: Learner) -> None:
 
 def _first_name(person: Person) -> str:
     return person.name.split(" ", 1)[0]
+
+
+def _link(turn: Turn, person: Person, inbound: Inbound) -> Person:
+    """From now on this chat is this person."""
+    assert person.id is not None
+    turn.session.add(
+        Identity(
+            person_id=person.id,
+            platform=inbound.identity.platform,
+            external_id=inbound.identity.external_id,
+            created_at=turn.now,
+        )
+    )
+    return person

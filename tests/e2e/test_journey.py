@@ -16,7 +16,6 @@ from bot.i18n import translate
 from bot.settings import BUNDLED_CONTENT
 from bot.storage.db import Database
 from bot.storage.models import Delivery, Person
-from content.loader import load_programs
 from content.model import Program
 from content.roster import Roster, parse_roster
 from scheduler.clock import FrozenClock
@@ -30,11 +29,6 @@ DEMOS = [
     pytest.param("feedback-geven-demo.yaml", "demo@coachbot.example", id="feedback-geven"),
     pytest.param("delegation-demo.yaml", "demo.en@coachbot.example", id="delegation"),
 ]
-
-
-@pytest.fixture(scope="module")
-def programs() -> dict[str, Program]:
-    return load_programs(BUNDLED_CONTENT)
 
 
 async def _imported(url: str, roster: Roster, programs: dict[str, Program], now: datetime) -> None:

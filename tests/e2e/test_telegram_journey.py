@@ -15,7 +15,6 @@ from bot.app import App
 from bot.cohorts import import_roster
 from bot.joining import issue_links
 from bot.settings import BUNDLED_CONTENT, Settings
-from content.loader import load_programs
 from content.model import Program
 from content.roster import parse_roster
 from scheduler.clock import FrozenClock
@@ -24,11 +23,6 @@ from tests.fakes.telegram_api import FakeTelegramApi, FakeTimer
 ANNA = "anna@acme.example"
 CHAT = 4242
 START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)  # a Monday, 09:00 in Amsterdam
-
-
-@pytest.fixture(scope="module")
-def programs() -> dict[str, Program]:
-    return load_programs(BUNDLED_CONTENT)
 
 
 @dataclass
