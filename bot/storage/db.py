@@ -37,7 +37,6 @@ from bot.domain.errors import ConfigError
 
 Dialect = Literal["sqlite", "postgresql"]
 
-DEFAULT_URL = "sqlite+aiosqlite:///coach.db"
 URL_KEY = "COACHBOT_DATABASE_URL"
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -93,8 +93,9 @@ class Enrolment(SQLModel, table=True):
 class Delivery(SQLModel, table=True):
     """One planned outbound message in the outbox. `key` is unique: planning is idempotent.
 
-    status: planned -> sending -> sent | failed (retry at `due_at`, `attempts` counted)
-    | cancelled (re-planned away) | skipped (past and optional) | held (person unreachable).
+    status: planned -> sending -> sent | failed (retried at `due_at`, `attempts` counted)
+    | dead (given up: permanent error, possibly sent, or too many attempts)
+    | cancelled (re-planned away, or the learner left the roster).
     """
 
     __tablename__ = "deliveries"

@@ -4,7 +4,8 @@ when `COACHBOT_TEST_POSTGRES_URL` is set (CI sets it when a server answers).
 Use the fixtures from a conftest.py:
 
     from tests.fakes.databases import (  # noqa: F401  (fixtures)
-        database, database_url, dialect, migrated_database_url, migration_template, postgres_template,
+        database, database_url, dialect, migrated_database_url, migration_template,
+        postgresql_template, sqlite_template,
     )
 
 Each test that uses one of them runs once per dialect; the PostgreSQL run is marked `postgres`
@@ -15,6 +16,7 @@ and skipped (with the reason) without the variable. `database_url` is an empty d
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -84,9 +86,17 @@ def dialect(request: pytest.FixtureRequest) -> str:
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def postgres_template() -> AsyncIterator[str]:
-    """A migrated PostgreSQL database, made once per test session: copying it is quicker than
+async def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, made once per test session: copying it is quicker than
     migrating every test's database."""
+    folder = tmp_path_factory.mktemp("migrated")
+    await migrate(sqlite_url(folder))
+    return folder / "coach.db"
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def postgresql_template() -> AsyncIterator[str]:
+    """A migrated PostgreSQL database (its URL), made once per test session, for the same reason."""
     async with fresh_postgres_database(require_postgres()) as url:
         await migrate(url)
         yield url
@@ -103,21 +113,19 @@ async def database_url(dialect: str, tmp_path: Path) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def migration_template(dialect: str, request: pytest.FixtureRequest) -> str | None:
-    """The PostgreSQL template for `migrated_database_url` (None on SQLite). A sync fixture, so
-    the session-wide template is only set up when a PostgreSQL test needs it."""
-    return str(request.getfixturevalue("postgres_template")) if dialect == "postgresql" else None
+def migration_template(dialect: str, request: pytest.FixtureRequest) -> str:
+    """What `migrated_database_url` copies: a SQLite file's path or a PostgreSQL database's URL.
+    A sync fixture, so only the template of the test's dialect is made."""
+    return str(request.getfixturevalue(f"{dialect}_template"))
 
 
 @pytest.fixture
-async def migrated_database_url(
-    dialect: str, tmp_path: Path, migration_template: str | None
-) -> AsyncIterator[str]:
+async def migrated_database_url(dialect: str, tmp_path: Path, migration_template: str) -> AsyncIterator[str]:
     """The URL of a database with every migration applied and no rows."""
-    if migration_template is None:
-        url = sqlite_url(tmp_path)
-        await migrate(url)
-        yield url
+    if dialect == "sqlite":
+        # The template was closed cleanly, so its WAL is checkpointed into the one file.
+        shutil.copyfile(migration_template, tmp_path / "coach.db")
+        yield sqlite_url(tmp_path)
         return
     async with fresh_postgres_database(require_postgres(), template=migration_template) as url:
         yield url

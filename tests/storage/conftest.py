@@ -6,5 +6,6 @@ from tests.fakes.databases import (  # noqa: F401  (fixtures)
     dialect,
     migrated_database_url,
     migration_template,
-    postgres_template,
+    postgresql_template,
+    sqlite_template,
 )

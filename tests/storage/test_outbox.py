@@ -116,6 +116,17 @@ async def test_apply_plan_adds_moves_cancels_and_is_idempotent(database: Databas
     assert rows["p:tip"].enrolment_id == learner.enrolment_id
 
 
+async def test_apply_plan_takes_a_long_plan_in_batches(database: Database) -> None:
+    learner = await add_learner(database)
+    plan = [_planned(f"p:{number}", NOW + timedelta(minutes=number)) for number in range(1200)]
+    assert await _plan(database, learner, plan) == PlanChange(added=1200)
+    moved = [_planned(row.key, row.due_at + timedelta(days=1)) for row in plan[:1100]]
+    assert await _plan(database, learner, moved) == PlanChange(moved=1100, cancelled=100)
+    rows = await _rows(database)
+    assert rows["p:0"].due_at == NOW + timedelta(days=1)
+    assert rows["p:1199"].status == "cancelled"
+
+
 async def test_apply_plan_brings_back_cancelled_rows(database: Database) -> None:
     learner = await add_learner(database)
     await _plan(database, learner, [_planned("p:tip", NOW)])
@@ -363,3 +374,28 @@ async def test_finished_rows_are_not_due(database: Database, status: str) -> Non
     async with database.transaction() as session:
         assert await outbox.next_due_at(session) is None
     assert await outbox.claim_due(database, now=NOW) == []
+
+
+async def test_a_reply_follows_a_moved_chat(database: Database) -> None:
+    learner = await add_learner(database)
+    payload = {"text": "Hoi", "to": ["telegram", "old-chat"]}
+    async with database.transaction() as session:
+        await outbox.enqueue(
+            session, key="reply:1", person_id=learner.person_id, kind="reply", due_at=NOW, payload=payload
+        )
+    row = (await _rows(database))["reply:1"]
+    async with database.transaction() as session:
+        await outbox.redirect_reply(session, row.id or 0, to=("telegram", "new-chat"))
+    assert (await _rows(database))["reply:1"].payload == {"text": "Hoi", "to": ["telegram", "new-chat"]}
+
+
+async def test_forget_payload_keeps_nothing_of_a_strangers_reply(database: Database) -> None:
+    async with database.transaction() as session:
+        payload = {"text": "Wie ben jij?", "to": ["telegram", "123"]}
+        await outbox.enqueue(
+            session, key="reply:s", person_id=None, kind="reply", due_at=NOW, payload=payload
+        )
+    row = (await _rows(database))["reply:s"]
+    async with database.transaction() as session:
+        await outbox.forget_payload(session, row.id or 0)
+    assert (await _rows(database))["reply:s"].payload == {}

@@ -173,7 +173,7 @@ async def test_postgresql_skips_rows_another_transaction_holds(
             locked = select(Delivery).where(col(Delivery.key) == "held").with_for_update()
             await session.exec(locked)
             # Without SKIP LOCKED this claim would wait for the transaction above: a deadlock.
-            claimed = await asyncio.wait_for(outbox.claim_due(second, now=NOW), timeout=30)
+            claimed = await asyncio.wait_for(outbox.claim_due(second, now=NOW), timeout=10)
         assert [row.key for row in claimed] == ["free"]
         assert [row.key for row in await outbox.claim_due(second, now=NOW)] == ["held"]
     finally:
@@ -203,3 +203,12 @@ async def test_a_crash_mid_send_loses_and_doubles_nothing(database_url: str) -> 
         assert await outbox.claim_due(restarted, now=LATER) == []
     finally:
         await restarted.close()
+
+
+async def test_at_the_same_moment_answers_go_before_news(database: Database) -> None:
+    learner = await add_learner(database)
+    await _enqueue(database, learner, "kick-off", kind="intervention")
+    await _enqueue(database, learner, "welcome", kind="reply", to=("console", "console-1"))
+    await _enqueue(database, learner, "earlier", kind="intervention", due_at=EARLIER)
+    assert await _claimed_keys(database, limit=2) == ["earlier", "welcome"]
+    assert await _claimed_keys(database) == ["kick-off"]

@@ -65,7 +65,8 @@ async def test_downgrade_removes_every_table_and_upgrade_restores_them(database:
 async def test_processes_starting_together_migrate_one_at_a_time(database_url: str) -> None:
     first, second = Database(database_url), Database(database_url)
     try:
-        await asyncio.gather(first.open(), second.open())
+        # Unserialised, two Alembic runs would interleave and wait on each other for ever.
+        await asyncio.wait_for(asyncio.gather(first.open(), second.open()), timeout=60)
         assert await first.schema_differences() == []
     finally:
         await first.close()
