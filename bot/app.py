@@ -7,10 +7,11 @@ patching anything.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from types import TracebackType
 
 from bot.adapters.base import ChatAdapter, ReportsMembership
-from bot.dispatcher import Dispatcher
+from bot.dispatcher import SENDING_LEASE, Dispatcher
 from bot.domain.messages import Platform
 from bot.flows.conversation import Conversation
 from bot.settings import Settings
@@ -32,6 +33,7 @@ class App:
         adapters: Sequence[ChatAdapter] = (),
         programs: Mapping[str, Program] | None = None,
         run_scheduler: bool = False,
+        sole_sender: bool = False,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -45,10 +47,13 @@ class App:
             database=self.database, programs=self.programs, clock=clock, wake=self.dispatcher.wake
         )
         self._scheduler = build_scheduler(self._jobs()) if run_scheduler else None
+        # A sole sender (the console) knows any row left "sending" is from a process that died:
+        # no lease to wait out, which matters when simulated time resumes where it stopped.
+        self._start_lease = timedelta(0) if sole_sender else SENDING_LEASE
 
     async def __aenter__(self) -> App:
         await self.database.open()
-        await self.dispatcher.requeue_stale()
+        await self.dispatcher.requeue_stale(lease=self._start_lease)
         for adapter in self.adapters.values():
             if isinstance(adapter, ReportsMembership):
                 adapter.watch_membership(self.conversation.on_membership)

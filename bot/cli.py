@@ -278,7 +278,9 @@ async def _chat(settings: Settings, email: str, clock_text: str | None) -> None:
     clock = SimulatedClock(start)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     adapter = ConsoleAdapter(email=email, output=sys.stdout, clock=clock, timezone=timezone, rich=interactive)
-    async with App(settings=settings, clock=clock, adapters=[adapter], run_scheduler=True) as running:
+    async with App(
+        settings=settings, clock=clock, adapters=[adapter], run_scheduler=True, sole_sender=True
+    ) as running:
         session = ConsoleChat(
             adapter=adapter,
             dispatcher=running.dispatcher,

@@ -82,10 +82,10 @@ class Dispatcher:
                     sent += await self._deliver(delivery)
             return sent
 
-    async def requeue_stale(self) -> int:
-        """Hand rows left "sending" by a crashed process back to the queue."""
+    async def requeue_stale(self, *, lease: timedelta = SENDING_LEASE) -> int:
+        """Hand rows left "sending" longer than `lease` (by a crashed process) back to the queue."""
         async with self._database.transaction() as session:
-            return await outbox.requeue_stale(session, now=self._clock.now(), older_than=SENDING_LEASE)
+            return await outbox.requeue_stale(session, now=self._clock.now(), older_than=lease)
 
     async def _deliver(self, delivery: Delivery) -> int:
         assert delivery.id is not None

@@ -218,12 +218,13 @@ async def release(session: AsyncSession, delivery_id: int, *, due_at: datetime) 
 
 
 async def requeue_stale(session: AsyncSession, *, now: datetime, older_than: timedelta) -> int:
-    """Give back rows a crashed dispatcher left "sending" (claimed before `now - older_than`).
+    """Give back rows a crashed dispatcher left "sending" (claimed at or before `now - older_than`;
+    with no lease, every row claimed up to now).
 
     The attempt stays counted: whether the platform got the message is unknown."""
     statement = (
         update(Delivery)
-        .where(col(Delivery.status) == SENDING, col(Delivery.claimed_at) < now - older_than)
+        .where(col(Delivery.status) == SENDING, col(Delivery.claimed_at) <= now - older_than)
         .values(status=PLANNED, claimed_at=None)
     )
     return (await session.exec(statement)).rowcount

@@ -12,8 +12,10 @@ import pytest
 from sqlmodel import select
 
 from bot.cohorts import import_roster
+from bot.domain.messages import Identity, Inbound
 from bot.i18n import translate
 from bot.settings import BUNDLED_CONTENT
+from bot.storage import outbox
 from bot.storage.db import Database
 from bot.storage.models import Delivery, Person
 from content.model import Program
@@ -138,3 +140,30 @@ async def _status_of(url: str, intervention_id: str) -> set[str]:
     async with Database(url) as database, database.transaction() as session:
         rows = (await session.exec(select(Delivery).where(Delivery.intervention_id == intervention_id))).all()
     return {row.status for row in rows}
+
+
+async def test_a_console_that_died_mid_send_delivers_it_on_the_next_run(
+    tmp_path: Path, programs: dict[str, Program]
+) -> None:
+    """`make demo` killed while sending; the next run resumes at the same simulated moment."""
+    roster = parse_roster(COHORTS / "feedback-geven-demo.yaml", programs)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'crash.db'}"
+    clock = FrozenClock(_local(roster, -8, time(9, 0)))
+    await _imported(url, roster, programs, clock.now())
+    learner = ConsoleLearner(database_url=url, email="demo@coachbot.example", clock=clock, programs=programs)
+    async with learner:
+        await learner.app.conversation.handle(_hello(clock.now()))
+        claimed = await outbox.claim_due(learner.app.database, now=clock.now())
+        assert claimed  # ... and the process dies before sending any of them
+    async with learner:
+        await learner.open()
+    keys = [message.delivery_key for message in learner.sent]
+    assert sorted(row.key for row in claimed if row.key in keys) == sorted(row.key for row in claimed)
+    assert len(keys) == len(set(keys))
+    assert any(key.startswith("plan:") and ":inzichttest:" in key for key in keys)  # the kick-off arrived
+
+
+def _hello(now: datetime) -> Inbound:
+    return Inbound(
+        identity=Identity("console", "demo@coachbot.example"), event_id="hello", received_at=now, text="hallo"
+    )

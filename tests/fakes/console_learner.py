@@ -107,7 +107,11 @@ class ConsoleLearner:
             sent=self.sent, email=self.email, output=self.output, clock=self.clock, timezone=self._timezone
         )
         self._app = App(
-            settings=self._settings, clock=self.clock, adapters=[adapter], programs=self._programs
+            settings=self._settings,
+            clock=self.clock,
+            adapters=[adapter],
+            programs=self._programs,
+            sole_sender=True,  # as `coachbot chat` runs it
         )
         await self._app.__aenter__()
         self._chat = ConsoleChat(
