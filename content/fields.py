@@ -10,11 +10,14 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 
 from content.problems import FileProblems
+
+Choice = TypeVar("Choice", bound=str)
 
 _NULL = "tag:yaml.org,2002:null"
 _BOOL = "tag:yaml.org,2002:bool"
@@ -140,6 +143,18 @@ class Fields:
             except (ConstructorError, ValueError):
                 pass
         self.problems.add(entry.line, f"`{key}` must be a whole number")
+        return None
+
+    def one_of(self, key: str, allowed: tuple[Choice, ...], *, noun: str) -> Choice | None:
+        """The value of `key` if it is one of `allowed`; otherwise a problem naming the choices."""
+        value = self.text(key)
+        for choice in allowed:
+            if value == choice:
+                return choice
+        if value is not None:
+            self.problems.add(
+                self.key_line(key), f"unknown {noun} `{value}`; use one of {', '.join(allowed)}"
+            )
         return None
 
     def texts(self, key: str) -> tuple[str, ...] | None:

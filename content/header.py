@@ -89,15 +89,7 @@ def _program_id(fields: Fields, *, folder: Path) -> str | None:
 
 
 def _language(fields: Fields) -> Language | None:
-    value = fields.text("language")
-    for language in LANGUAGES:
-        if value == language:
-            return language
-    if value is not None:
-        fields.problems.add(
-            fields.key_line("language"), f"unknown language `{value}`; use one of {', '.join(LANGUAGES)}"
-        )
-    return None
+    return fields.one_of("language", LANGUAGES, noun="language")
 
 
 def _sessions(fields: Fields) -> tuple[Session, ...] | None:

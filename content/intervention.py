@@ -106,15 +106,7 @@ def _id(fields: Fields, path: Path) -> str:
 
 
 def _type(fields: Fields) -> InterventionType | None:
-    value = fields.text("type")
-    for kind in INTERVENTION_TYPES:
-        if value == kind:
-            return kind
-    if value is not None:
-        fields.problems.add(
-            fields.key_line("type"), f"unknown type `{value}`; use one of {', '.join(INTERVENTION_TYPES)}"
-        )
-    return None
+    return fields.one_of("type", INTERVENTION_TYPES, noun="type")
 
 
 def _check_assessment_keys(fields: Fields, *, kind: InterventionType | None, both: bool) -> None:
