@@ -11,7 +11,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -35,7 +35,7 @@ from bot.storage.repository import last_sent_at, person_by_email
 from content.check import ContentError, check_tree, summary_line
 from content.loader import load_programs
 from content.model import Program
-from content.roster import Roster, parse_roster
+from content.roster import parse_roster
 from scheduler.clock import SimulatedClock, SystemClock
 
 T = TypeVar("T")
@@ -77,7 +77,11 @@ def cohort_import(roster_file: Annotated[Path, typer.Argument(help="Roster YAML"
     settings = _settings()
     programs = _programs(settings)
     roster = _or_exit(lambda: parse_roster(roster_file, programs))
-    report = _run(_import(settings, programs, roster))
+
+    async def imported(database: Database) -> ImportReport:
+        return await import_roster(database, roster, programs, now=SystemClock().now())
+
+    report = _run(_with_database(settings, imported))
     for line in report.lines or [f"cohort {report.cohort_id}: nothing changed"]:
         typer.echo(line)
 
@@ -250,11 +254,6 @@ def demo() -> None:
     start = _run(_with_database(settings, prepare))
     typer.echo("Type /help for the commands, /wait 1d to let a day pass, /quit to stop.\n")
     _run(_chat(settings, DEMO_LEARNER, start))
-
-
-async def _import(settings: Settings, programs: Mapping[str, Program], roster: Roster) -> ImportReport:
-    async with Database(settings.database_url) as database:
-        return await import_roster(database, roster, programs, now=SystemClock().now())
 
 
 async def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:

@@ -79,7 +79,11 @@ class ConsoleChat:
     async def wait(self, span: timedelta) -> None:
         """Move the clock forward by `span`, delivering what falls due on the way, in order."""
         target = self._clock.now() + span
+        previous: datetime | None = None
         while (due := await self._next_due()) is not None and due <= target:
+            if due == previous:
+                break  # nothing could be sent at this moment: never spin, let the clock move on
+            previous = due
             self._clock.set(max(due, self._clock.now()))
             await self._dispatcher.run_due()
         self._clock.set(target)

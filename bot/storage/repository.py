@@ -108,15 +108,6 @@ async def assessment_answers(
     return (await session.exec(statement.order_by(col(Response.id)))).all()
 
 
-async def delivery_by_id(session: Session, delivery_id: int) -> Delivery | None:
-    return await session.get(Delivery, delivery_id)
-
-
-async def count_deliveries_with_prefix(session: Session, prefix: str) -> int:
-    statement = select(Delivery.id).where(col(Delivery.key).startswith(prefix))
-    return len((await session.exec(statement)).all())
-
-
 async def last_sent_at(session: Session, person_id: int) -> datetime | None:
     statement = (
         select(Delivery.sent_at)
