@@ -13,6 +13,7 @@ from bot.settings import BUNDLED_CONTENT
 from bot.storage.db import Database
 from bot.storage.models import Delivery, Enrolment, Person
 from content.model import Program
+from content.problems import ContentError
 from content.roster import parse_roster
 
 NOW = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
@@ -64,6 +65,6 @@ async def test_a_failing_import_changes_nothing(tmp_path: Path, programs: dict[s
     url = f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"
     await _import(url, tmp_path, ROSTER, programs)
     before = await _state(url)
-    with pytest.raises(Exception, match="s4"):
+    with pytest.raises(ContentError, match="s4"):
         await _import(url, tmp_path, ROSTER.replace("s3: 2027-02-23T09:00", "s4: 2027-02-23T09:00"), programs)
     assert await _state(url) == before
