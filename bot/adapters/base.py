@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol, runtime_checkable
 
+from bot.domain.home import HomeView
 from bot.domain.messages import (
+    Identity,
     Inbound,
     InboundAck,
     MembershipHandler,
@@ -20,6 +22,7 @@ from bot.domain.messages import (
 )
 
 InboundHandler = Callable[[Inbound], Awaitable[InboundAck]]
+HomeOpenedHandler = Callable[[Identity], Awaitable[None]]
 
 
 class ChatAdapter(Protocol):
@@ -46,4 +49,18 @@ class ReportsMembership(Protocol):
 
     def watch_membership(self, handler: MembershipHandler) -> None:
         """Call `handler` for every membership change from now on (set before `start`)."""
+        ...
+
+
+@runtime_checkable
+class ShowsHome(Protocol):
+    """An adapter whose platform shows each person a home view (Slack's App Home tab)."""
+
+    def watch_home_opened(self, handler: HomeOpenedHandler) -> None:
+        """Call `handler` whenever someone opens their home (set before `start`)."""
+        ...
+
+    async def publish_home(self, recipient: Identity, view: HomeView) -> None:
+        """Show `view` as the recipient's home, replacing what it showed; raise a `SendError`
+        on failure."""
         ...

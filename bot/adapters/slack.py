@@ -31,16 +31,17 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.adapters.base import InboundHandler
+from bot.adapters.base import HomeOpenedHandler, InboundHandler
 from bot.adapters.slack_errors import AUTH_BROKEN, error_code, to_send_error
-from bot.adapters.slack_home import HomePage, render_home
+from bot.adapters.slack_home import render_home
 from bot.adapters.slack_inbound import Address, clicked_message_id, message_id, parse_address
-from bot.adapters.slack_listeners import HomeOpenedHandler, Listeners, build_bolt_app, library_logger
+from bot.adapters.slack_listeners import Listeners, build_bolt_app, library_logger
 from bot.adapters.slack_pacer import ChannelPacer
 from bot.adapters.slack_render import SlackMessage, answered_blocks, escape, render_message
 from bot.adapters.slack_settings import DEFAULT_API_URL, SlackSettings
 from bot.domain.errors import ConfigError, PermanentSendError, RateLimited
-from bot.domain.messages import InboundAck, Outbound, Platform, SendReceipt
+from bot.domain.home import HomeView
+from bot.domain.messages import Identity, InboundAck, Outbound, Platform, SendReceipt
 from scheduler.clock import Clock
 
 _log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ _Step = tuple[Path, str] | SlackMessage  # an image upload (file, alt text) or a
 
 
 class SlackAdapter:
-    """A `ChatAdapter` for Slack, plus `lookup_user_by_email` and `publish_home`."""
+    """A `ChatAdapter` for Slack that `ShowsHome`, plus `lookup_user_by_email`."""
 
     def __init__(
         self,
@@ -231,11 +232,18 @@ class SlackAdapter:
         user = response.get("user") or {}
         return None if user.get("deleted") else str(user["id"])
 
-    async def publish_home(self, user_id: str, page: HomePage) -> None:
-        """Show `page` on the user's App Home tab (`views.publish`)."""
+    def watch_home_opened(self, handler: HomeOpenedHandler) -> None:
+        """Call `handler` whenever a user opens the App Home tab (set before `start`)."""
+        self._on_home_opened = handler
+
+    async def publish_home(self, recipient: Identity, view: HomeView) -> None:
+        """Show `view` on a user's App Home tab (`views.publish`); `recipient` must be a user."""
+        user = _address(recipient.external_id).user
+        if user is None:
+            raise PermanentSendError("slack: only a user has an App Home")
         client = self._web_client()
-        view = render_home(page)
-        await self._call("views.publish", lambda: client.views_publish(user_id=user_id, view=view))
+        blocks = render_home(view)
+        await self._call("views.publish", lambda: client.views_publish(user_id=user, view=blocks))
 
     async def _post_step(self, step: _Step, *, channel: str, thread_ts: str | None) -> str:
         await self._pacer.wait_turn(channel)

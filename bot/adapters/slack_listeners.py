@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.base import InboundHandler
+from bot.adapters.base import HomeOpenedHandler, InboundHandler
 from bot.adapters.slack_inbound import (
     action_to_inbound,
     command_to_inbound,
@@ -31,7 +31,6 @@ from bot.adapters.slack_render import escape
 from bot.domain.messages import Identity, InboundAck
 from scheduler.clock import Clock
 
-HomeOpenedHandler = Callable[[Identity], Awaitable[None]]
 ClickAnswered = Callable[[Mapping[str, Any], InboundAck], None]
 DirectChannelSeen = Callable[[str, str], None]
 

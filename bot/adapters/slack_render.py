@@ -90,11 +90,17 @@ def mrkdwn_sections(mrkdwn: str) -> list[Block]:
     return list(_sections([mrkdwn] if mrkdwn else []))
 
 
-def choice_blocks(choices: Sequence[Choice], *, action_prefix: str = CHOICE_ACTION_PREFIX) -> list[Block]:
-    """Buttons for `choices`: one actions block per 25, `action_id` = prefix + index."""
+def choice_blocks(
+    choices: Sequence[Choice],
+    *,
+    action_prefix: str = CHOICE_ACTION_PREFIX,
+    block_prefix: str = CHOICE_BLOCK_PREFIX,
+) -> list[Block]:
+    """Buttons for `choices`: one actions block per 25, `action_id` = action prefix + index,
+    `block_id` = block prefix + number."""
     buttons = [_button(choice, f"{action_prefix}{index}") for index, choice in enumerate(choices)]
     return [
-        {"type": "actions", "block_id": f"{CHOICE_BLOCK_PREFIX}{number}", "elements": chunk}
+        {"type": "actions", "block_id": f"{block_prefix}{number}", "elements": chunk}
         for number, chunk in enumerate(_chunks(buttons, BUTTONS_PER_ACTIONS))
     ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.adapters.slack_home import HomePage, HomeSection, render_home
+from bot.adapters.slack_home import render_home
 from bot.adapters.slack_render import (
     BLOCKS_PER_MESSAGE,
     SECTION_LIMIT,
@@ -14,6 +14,7 @@ from bot.adapters.slack_render import (
     render_message,
     to_mrkdwn,
 )
+from bot.domain.home import HomeSection, HomeView
 from bot.domain.messages import Choice
 
 
@@ -160,41 +161,57 @@ def test_to_mrkdwn_joins_blocks_into_one_text() -> None:
     assert to_mrkdwn("**Week 3**\n\n- tip\n- quiz") == "*Week 3*\n\n• tip\n• quiz"
 
 
-def test_the_home_view_has_a_header_sections_and_home_buttons() -> None:
-    page = HomePage(
+def test_the_home_view_has_a_header_sections_and_buttons_under_their_section() -> None:
+    view = HomeView(
         title="Feedback geven",
         sections=(
-            HomeSection("*3* van 12 gedaan", heading="Voortgang"),
-            HomeSection("Dinsdag: quiz <SBI>", heading="Hierna"),
+            HomeSection(("*3* van 12 gedaan",), heading="Voortgang"),
+            HomeSection(("- Dinsdag: quiz <SBI>",), heading="Hierna", choices=(Choice("Kies: A", "m:a"),)),
+            HomeSection(("Keuzes",), choices=(Choice("Kies: B", "m:b"), Choice("Verwijder: C", "m:c"))),
         ),
-        choices=(Choice("Menu", "menu"), Choice("Pauze", "pause")),
     )
 
-    view = render_home(page)
+    blocks = render_home(view)["blocks"]
 
-    assert view["type"] == "home"
-    assert [b["type"] for b in view["blocks"]] == [
+    assert render_home(view)["type"] == "home"
+    assert [b["type"] for b in blocks] == [
         "header",
         "divider",
         "section",
         "divider",
         "section",
         "actions",
+        "divider",
+        "section",
+        "actions",
     ]
-    assert view["blocks"][0]["text"]["text"] == "Feedback geven"
-    assert view["blocks"][4]["text"]["text"] == "*Hierna*\nDinsdag: quiz &lt;SBI&gt;"
-    assert [e["action_id"] for e in view["blocks"][-1]["elements"]] == ["home-choice-0", "home-choice-1"]
+    assert blocks[0]["text"]["text"] == "Feedback geven"
+    assert blocks[4]["text"]["text"] == "*Hierna*\n• Dinsdag: quiz &lt;SBI&gt;"
+    assert [e["value"] for e in blocks[5]["elements"]] == ["m:a"]
+    assert [e["value"] for e in blocks[8]["elements"]] == ["m:b", "m:c"]
+    # Slack refuses a view whose action or block ids repeat
+    action_ids = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    block_ids = [b["block_id"] for b in blocks if b["type"] == "actions"]
+    assert len(set(action_ids)) == len(action_ids) == 3
+    assert len(set(block_ids)) == len(block_ids) == 2
 
 
 def test_a_huge_home_view_stays_under_a_hundred_blocks_and_keeps_its_buttons() -> None:
-    page = HomePage(
-        title="T", sections=tuple(HomeSection(f"deel {n}") for n in range(80)), choices=(Choice("M", "m"),)
+    view = HomeView(
+        title="T",
+        sections=(
+            HomeSection(("begin",), choices=(Choice("A", "m:a"),)),
+            *(HomeSection((f"deel {n}",)) for n in range(80)),
+            HomeSection(("menu",), choices=(Choice("M", "m:m"),)),
+        ),
     )
 
-    blocks = render_home(page)["blocks"]
+    blocks = render_home(view)["blocks"]
 
     assert len(blocks) == 100
+    assert [b["type"] for b in blocks[:4]] == ["header", "divider", "section", "actions"]
     assert blocks[-1]["type"] == "actions"
+    assert blocks[-1]["elements"][0]["value"] == "m:m"
 
 
 def test_buttons_are_never_split_over_two_messages() -> None:

@@ -12,8 +12,8 @@ import aiohttp
 import pytest
 
 from bot.adapters.slack import SlackAdapter
-from bot.adapters.slack_home import HomePage, HomeSection
 from bot.domain.errors import PermanentSendError, PossiblySent, RateLimited, RecipientBlocked, SendError
+from bot.domain.home import HomeSection, HomeView
 from bot.domain.messages import Choice, Identity, Outbound
 from scheduler.clock import FrozenClock
 from tests.adapters.slack_fixtures import (  # noqa: F401  (fixtures)
@@ -270,20 +270,33 @@ async def test_lookup_by_email_reports_rate_limits(sender: SlackAdapter, slack_a
 
 
 async def test_publish_home_sends_a_home_view(sender: SlackAdapter, slack_api: FakeSlackApi) -> None:
-    page = HomePage(
+    view = HomeView(
         title="Feedback geven",
-        sections=(HomeSection("3 van 12 stappen gedaan", heading="Voortgang"),),
-        choices=(Choice("Menu", "menu"),),
+        sections=(
+            HomeSection(("3 van 12 stappen gedaan",), heading="Voortgang", choices=(Choice("M", "m:x"),)),
+        ),
     )
 
-    await sender.publish_home(LEARNER, page)
+    await sender.publish_home(Identity("slack", LEARNER), view)
 
     call = slack_api.calls_to("views.publish")[0]
     assert call.params["user_id"] == LEARNER
-    view = call.params["view"]
-    assert view["type"] == "home"
-    assert [b["type"] for b in view["blocks"]] == ["header", "divider", "section", "actions"]
-    assert view["blocks"][2]["text"]["text"] == "*Voortgang*\n3 van 12 stappen gedaan"
+    published = call.params["view"]
+    assert published["type"] == "home"
+    assert [b["type"] for b in published["blocks"]] == ["header", "divider", "section", "actions"]
+    assert published["blocks"][2]["text"]["text"] == "*Voortgang*\n3 van 12 stappen gedaan"
+
+
+async def test_publish_home_to_a_channel_is_refused_and_failures_are_send_errors(
+    sender: SlackAdapter, slack_api: FakeSlackApi
+) -> None:
+    with pytest.raises(PermanentSendError):
+        await sender.publish_home(Identity("slack", "C0CHANNEL"), HomeView(title="Home"))
+    slack_api.fail_next("views.publish", "internal_error")
+    with pytest.raises(SendError):
+        await sender.publish_home(Identity("slack", LEARNER), HomeView(title="Home"))
+
+    assert slack_api.count("views.publish") == 1  # the channel got no call at all
 
 
 async def test_all_web_api_calls_share_one_http_session(
@@ -293,7 +306,7 @@ async def test_all_web_api_calls_share_one_http_session(
     for n in range(3):
         await sender.send(outbound(key=f"d-{n}"))
         await sender.lookup_user_by_email("ann@example.com")
-    await sender.publish_home(LEARNER, HomePage(title="Home"))
+    await sender.publish_home(Identity("slack", LEARNER), HomeView(title="Home"))
 
     assert len(slack_api.calls) == 8
     assert len({call.client_port for call in slack_api.calls}) == 1  # one kept-alive connection
