@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.flows.turn import Learner, Turn
-from bot.storage.repository import progress_of, responses_of
+from bot.storage.models import Progress
+from bot.storage.repository import Session, progress_of, responses_of
 
 
 def active_week_streak(activity: Iterable[date], *, today: date) -> int:
@@ -24,26 +26,56 @@ def active_week_streak(activity: Iterable[date], *, today: date) -> int:
     return streak
 
 
-async def show_progress(turn: Turn, learner: Learner) -> None:
-    rows = await progress_of(turn.session, learner.enrolment_id)
-    done = sum(1 for row in rows if row.done_at is not None)
-    open_items = sum(1 for row in rows if row.delivered_at is not None and row.done_at is None)
-    in_path = _path_size(learner)
-    responses = await responses_of(turn.session, learner.enrolment_id)
+@dataclass(frozen=True, slots=True)
+class ProgressSummary:
+    """Where a learner stands: items done and delivered-but-open, the size of their path, the
+    streak of active weeks, and the ids of what they did, most recent first."""
+
+    done: int
+    open: int
+    total: int
+    streak: int
+    recently_done: tuple[str, ...] = ()
+
+    @property
+    def remaining(self) -> int:
+        return max(self.total - self.done, 0)
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.done) and self.done >= self.total
+
+
+async def summarize(session: Session, learner: Learner, *, now: datetime) -> ProgressSummary:
+    """The learner's progress at `now` (what /progress and the home view show)."""
+    rows = await progress_of(session, learner.enrolment_id)
+    finished = sorted((row for row in rows if row.done_at is not None), key=_done_at, reverse=True)
+    responses = await responses_of(session, learner.enrolment_id)
     zone = ZoneInfo(learner.timezone)
     streak = active_week_streak(
         (_local_date(response.created_at, zone) for response in responses),
-        today=_local_date(turn.now, zone),
+        today=_local_date(now, zone),
     )
+    return ProgressSummary(
+        done=len(finished),
+        open=sum(1 for row in rows if row.delivered_at is not None and row.done_at is None),
+        total=_path_size(learner),
+        streak=streak,
+        recently_done=tuple(dict.fromkeys(row.intervention_id for row in finished)),
+    )
+
+
+async def show_progress(turn: Turn, learner: Learner) -> None:
+    summary = await summarize(turn.session, learner, now=turn.now)
     turn.say(
         "progress.summary",
-        done=done,
-        open=open_items,
-        total=in_path,
-        streak=streak,
-        remaining=max(in_path - done, 0),
+        done=summary.done,
+        open=summary.open,
+        total=summary.total,
+        streak=summary.streak,
+        remaining=summary.remaining,
     )
-    if done and done >= in_path:
+    if summary.complete:
         turn.say("progress.complete")
 
 
@@ -67,6 +99,11 @@ def _path_size(learner: Learner) -> int:
     (a recurring item counts once)."""
     chosen = set(learner.enrolment.chosen)
     return sum(1 for item in learner.program.interventions if item.required or item.id in chosen)
+
+
+def _done_at(row: Progress) -> datetime:
+    assert row.done_at is not None
+    return row.done_at
 
 
 def _week_start(day: date) -> date:

@@ -101,4 +101,26 @@ MESSAGES: dict[str, str] = {
     "stale.already_done": "You already did that one. 👍",
     "stale.already_answered": "You already answered that.",
     "stale.already_later": "I'll remind you already.",
+    "home.stranger": (
+        "Hi! I'm Coachbot, the learning coach of your training programme, but I don't know you yet. "
+        "Send me a message to join: if your trainer enrolled you, I'll recognise you. "
+        "If not, ask your trainer to add you."
+    ),
+    "home.progress": "Your progress",
+    "home.done": "Done: {done} of {total} parts of your path",
+    "home.open": "Waiting for you: {open}",
+    "home.recent": "Recently done: {titles}",
+    "home.streak": "Streak: {streak} active week(s) in a row",
+    "home.scores.kickoff": "Your kick-off scores, per competency:",
+    "home.scores.compare": "Your before and after, per competency (kick-off → closing):",
+    "home.next": "Coming up",
+    "home.next.item": "- {when}: {title}",
+    "home.next.none": "Nothing is planned right now.",
+    "home.when": "{weekday} {day} {month}, {time}",
+    "home.weekdays": "Mon Tue Wed Thu Fri Sat Sun",
+    "home.months": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
+    "home.not_started": "Send me a message to begin: then your programme starts.",
+    "home.paused": "Your messages are paused. Type /resume to continue.",
+    "home.menu": "Your optional modules",
+    "home.menu.later": "You can choose modules once your programme is running and not paused.",
 }

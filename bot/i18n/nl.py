@@ -106,4 +106,26 @@ MESSAGES: dict[str, str] = {
     "stale.already_done": "Die had je al gedaan. 👍",
     "stale.already_answered": "Die had je al beantwoord.",
     "stale.already_later": "Ik herinner je er al aan.",
+    "home.stranger": (
+        "Hoi! Ik ben Coachbot, de leercoach van je opleiding, maar ik ken je nog niet. "
+        "Stuur me een bericht om mee te doen: als je trainer je heeft aangemeld, herken ik je. "
+        "Zo niet, vraag je trainer je toe te voegen."
+    ),
+    "home.progress": "Je voortgang",
+    "home.done": "Gedaan: {done} van de {total} onderdelen van je leerpad",
+    "home.open": "Wacht op jou: {open}",
+    "home.recent": "Onlangs gedaan: {titles}",
+    "home.streak": "Reeks: {streak} actieve week/weken op rij",
+    "home.scores.kickoff": "Je scores bij de start, per competentie:",
+    "home.scores.compare": "Je voor en na, per competentie (start → afsluiting):",
+    "home.next": "Hierna",
+    "home.next.item": "- {when}: {title}",
+    "home.next.none": "Er staat nu niets gepland.",
+    "home.when": "{weekday} {day} {month}, {time}",
+    "home.weekdays": "ma di wo do vr za zo",
+    "home.months": "jan feb mrt apr mei jun jul aug sep okt nov dec",
+    "home.not_started": "Stuur me een bericht om te beginnen: dan start je programma.",
+    "home.paused": "Je berichten staan op pauze. Typ /resume om verder te gaan.",
+    "home.menu": "Je keuzemodules",
+    "home.menu.later": "Je kiest modules zodra je programma loopt en niet op pauze staat.",
 }

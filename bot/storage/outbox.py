@@ -249,6 +249,22 @@ async def deliveries_for(session: AsyncSession, *, enrolment_id: int) -> list[De
     return list((await session.exec(statement)).all())
 
 
+async def upcoming(session: AsyncSession, *, enrolment_id: int, limit: int) -> list[Delivery]:
+    """The enrolment's next `limit` unsent rows that send an intervention, soonest first:
+    what comes next for the learner."""
+    statement = (
+        select(Delivery)
+        .where(
+            col(Delivery.enrolment_id) == enrolment_id,
+            col(Delivery.status).in_(UNSENT),
+            col(Delivery.intervention_id).is_not(None),
+        )
+        .order_by(col(Delivery.due_at), col(Delivery.id))
+        .limit(limit)
+    )
+    return list((await session.exec(statement)).all())
+
+
 async def redirect_reply(session: AsyncSession, delivery_id: int, *, to: tuple[str, str]) -> None:
     """Address a reply row to another chat, `to` = (platform, external id): its chat moved."""
     row = await session.get(Delivery, delivery_id)
