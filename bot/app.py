@@ -10,10 +10,11 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from types import TracebackType
 
-from bot.adapters.base import ChatAdapter, ReportsMembership
+from bot.adapters.base import ChatAdapter, ReportsMembership, ShowsHome
 from bot.dispatcher import SENDING_LEASE, Dispatcher
 from bot.domain.messages import Platform
 from bot.flows.conversation import Conversation
+from bot.home import HomeRefresher
 from bot.settings import Settings
 from bot.storage.db import Database
 from content.loader import load_programs
@@ -40,11 +41,21 @@ class App:
         self.programs = dict(programs) if programs is not None else load_programs(settings.content_dir)
         self.database = Database(settings.database_url)
         self.adapters: dict[Platform, ChatAdapter] = {adapter.platform: adapter for adapter in adapters}
+        self.home = self._home_refresher()
+        home_changed = self.home.changed if self.home is not None else lambda _person_id: None
         self.dispatcher = Dispatcher(
-            database=self.database, adapters=self.adapters, programs=self.programs, clock=clock
+            database=self.database,
+            adapters=self.adapters,
+            programs=self.programs,
+            clock=clock,
+            on_sent=home_changed,
         )
         self.conversation = Conversation(
-            database=self.database, programs=self.programs, clock=clock, wake=self.dispatcher.wake
+            database=self.database,
+            programs=self.programs,
+            clock=clock,
+            wake=self.dispatcher.wake,
+            on_change=home_changed,
         )
         self._scheduler = build_scheduler(self._jobs()) if run_scheduler else None
         # A sole sender (the console) knows any row left "sending" is from a process that died:
@@ -57,6 +68,8 @@ class App:
         for adapter in self.adapters.values():
             if isinstance(adapter, ReportsMembership):
                 adapter.watch_membership(self.conversation.on_membership)
+            if isinstance(adapter, ShowsHome) and self.home is not None:
+                adapter.watch_home_opened(self.home.opened)
             await adapter.start(self.conversation.handle)
         if self._scheduler is not None:
             self._scheduler.start()
@@ -70,10 +83,23 @@ class App:
     ) -> None:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
+        if self.home is not None:
+            await self.home.close()  # while the adapters can still publish
         for adapter in self.adapters.values():
             await adapter.stop()
         await self.dispatcher.drain()
         await self.database.close()
+
+    def _home_refresher(self) -> HomeRefresher | None:
+        """Home views for the platforms that show one (Slack's App Home); None without any."""
+        publishers = {
+            platform: adapter for platform, adapter in self.adapters.items() if isinstance(adapter, ShowsHome)
+        }
+        if not publishers:
+            return None
+        return HomeRefresher(
+            database=self.database, programs=self.programs, clock=self.clock, publishers=publishers
+        )
 
     def _jobs(self) -> list[IntervalJob]:
         interval = self.settings.dispatch_interval_seconds

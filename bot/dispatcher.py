@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -52,8 +52,10 @@ class Dispatcher:
         programs: Mapping[str, Program],
         clock: Clock,
         batch_size: int = 50,
+        on_sent: Callable[[int], None] = lambda _person_id: None,
     ) -> None:
         self._database = database
+        self._on_sent = on_sent  # after a learner's delivery was sent, with their person id
         self._adapters = adapters
         self._programs = programs
         self._clock = clock
@@ -137,6 +139,8 @@ class Dispatcher:
                 learner = await load_learner(session, delivery.enrolment_id, self._programs)
                 if learner is not None:
                     await on_delivered(session, learner, delivery, now=now)
+        if delivery.person_id is not None and delivery.kind != "reply":
+            self._on_sent(delivery.person_id)  # their progress and what comes next moved
 
     async def _failed(self, delivery: Delivery, recipient: Identity, error: SendError) -> None:
         assert delivery.id is not None

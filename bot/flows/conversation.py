@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 # Commands a paused learner may still use.
 WHILE_PAUSED = frozenset({"resume", "help", "language", "journal", "progress", "start"})
+# Commands that change what a learner's home view shows (the others only answer).
+CHANGES_HOME = frozenset({"start", "pause", "resume", "language"})
 
 
 @dataclass(slots=True)
@@ -38,6 +40,7 @@ class _Event:
     turn: Turn
     person: Person | None = None
     learner: Learner | None = None
+    changed: bool = False  # the learner's state changed: their home view is out of date
 
 
 class Conversation:
@@ -50,11 +53,13 @@ class Conversation:
         programs: Mapping[str, Program],
         clock: Clock,
         wake: Callable[[], None] = lambda: None,
+        on_change: Callable[[int], None] = lambda _person_id: None,
     ) -> None:
         self._database = database
         self._programs = programs
         self._clock = clock
         self._wake = wake
+        self._on_change = on_change  # after the commit, with the person id of a changed learner
 
     async def handle(self, inbound: Inbound) -> InboundAck:
         now = self._clock.now()
@@ -70,6 +75,8 @@ class Conversation:
             await self._enqueue_replies(event)
         if event.turn.replies:
             self._wake()
+        if event.changed and event.person is not None and event.person.id is not None:
+            self._on_change(event.person.id)
         turn = event.turn
         return InboundAck(accepted=turn.accepted, notice=turn.notice, chosen_label=turn.chosen_label)
 
@@ -125,6 +132,7 @@ class Conversation:
         event.turn.language = event.learner.language
         if enrolment.started_at is None and (event.inbound.command or ("", ""))[0] != "start":
             await onboarding.start(event.turn, event.learner)  # any first message starts the journey
+            event.changed = True
             return False
         return True
 
@@ -143,10 +151,14 @@ class Conversation:
         turn, learner, inbound = event.turn, event.learner, event.inbound
         if inbound.choice is not None:
             await _press(turn, learner, inbound.choice)
+            event.changed = turn.accepted
         elif inbound.command is not None:
             name, argument = inbound.command
             await _command(turn, learner, name, argument)
-        elif not await answers.reflect(turn, learner, inbound.text.strip()):
+            event.changed = name in CHANGES_HOME
+        elif await answers.reflect(turn, learner, inbound.text.strip()):
+            event.changed = True
+        else:
             turn.say("fallback")
         return True
 
