@@ -112,6 +112,7 @@ async def test_run_telegram_answers_an_invite_and_stops_cleanly(tmp_path: Path) 
             await api.wait_until(lambda: len(api.sent_texts(CHAT)) >= 2, within=30)
             assert api.sent_texts(CHAT)[0].startswith(WELCOME)
         assert stopped.returncode == 0, stopped.output
+        assert "Traceback" not in stopped.output
         assert api.token not in stopped.output
 
 
@@ -120,7 +121,8 @@ async def test_run_telegram_by_webhook_answers_only_with_the_secret(tmp_path: Pa
     async with FakeTelegramApi() as api:
         token = await _anna_token(tmp_path, api)
         port = _free_port()
-        env = _env(tmp_path, api) | {"TELEGRAM_WEBHOOK_SECRET": SECRET}
+        # At its most talkative, the log must still carry no secret and no message content.
+        env = _env(tmp_path, api) | {"TELEGRAM_WEBHOOK_SECRET": SECRET, "COACHBOT_LOG_LEVEL": "DEBUG"}
         hook = ("--webhook-url", HOOK_URL, "--listen", "127.0.0.1", "--port", str(port))
         async with _running(*hook, env=env, cwd=tmp_path, stop=signal.SIGINT) as stopped:
             # The webhook is set once the listener is up; the command menu just after the App.
@@ -129,7 +131,7 @@ async def test_run_telegram_by_webhook_answers_only_with_the_secret(tmp_path: Pa
             assert (api.webhook["url"], api.webhook["secret_token"]) == (HOOK_URL, SECRET)
             assert api.calls_to("getUpdates") == []
 
-            start = api.start_message(CHAT, token, first_name="Anna")
+            start = api.start_message(CHAT, token, first_name="Annabel")
             refused = await _post(port, {"update_id": 1, "message": start}, secret="not-the-secret")
             assert refused == 403
             assert await _post(port, {"update_id": 2, "message": start}, secret=None) == 403
@@ -138,9 +140,10 @@ async def test_run_telegram_by_webhook_answers_only_with_the_secret(tmp_path: Pa
             await api.wait_until(lambda: len(api.sent_texts(CHAT)) >= 2, within=30)
             assert api.sent_texts(CHAT)[0].startswith(WELCOME)
         assert stopped.returncode == 0, stopped.output
+        assert "Traceback" not in stopped.output
         # Other instances may serve the same URL: stopping one leaves the webhook in place.
         assert api.calls_to("deleteWebhook") == []
-        for secret in (api.token, SECRET, token):
+        for secret in (api.token, SECRET, token, "Annabel", "Welkom"):
             assert secret not in stopped.output
 
 
