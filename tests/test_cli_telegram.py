@@ -12,6 +12,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
@@ -19,6 +20,11 @@ import aiohttp
 import pytest
 
 from bot.adapters.telegram import SECRET_HEADER
+from bot.cohorts import import_roster
+from bot.joining import issue_links
+from bot.storage.db import Database
+from content.model import Program
+from content.roster import parse_roster
 from tests.fakes.telegram_api import FakeTelegramApi
 from tests.test_cli import DEMO_ROSTER, ROOT, coachbot
 
@@ -116,10 +122,11 @@ async def test_run_telegram_answers_an_invite_and_stops_cleanly(tmp_path: Path) 
         assert api.token not in stopped.output
 
 
-async def test_run_telegram_by_webhook_answers_only_with_the_secret(tmp_path: Path) -> None:
-    assert coachbot("cohort", "import", str(DEMO_ROSTER), cwd=tmp_path).returncode == 0
+async def test_run_telegram_by_webhook_answers_only_with_the_secret(
+    tmp_path: Path, programs: dict[str, Program]
+) -> None:
+    token = await _imported_with_anna_invited(tmp_path, programs)  # in-process: `invites` is tested above
     async with FakeTelegramApi() as api:
-        token = await _anna_token(tmp_path, api)
         port = _free_port()
         # At its most talkative, the log must still carry no secret and no message content.
         env = _env(tmp_path, api) | {"TELEGRAM_WEBHOOK_SECRET": SECRET, "COACHBOT_LOG_LEVEL": "DEBUG"}
@@ -132,11 +139,10 @@ async def test_run_telegram_by_webhook_answers_only_with_the_secret(tmp_path: Pa
             assert api.calls_to("getUpdates") == []
 
             start = api.start_message(CHAT, token, first_name="Annabel")
-            refused = await _post(port, {"update_id": 1, "message": start}, secret="not-the-secret")
-            assert refused == 403
+            assert await _post(port, {"update_id": 1, "message": start}, secret="not-the-secret") == 403
             assert await _post(port, {"update_id": 2, "message": start}, secret=None) == 403
             assert await _post(port, {"update_id": 3, "message": start}, secret=SECRET) == 200
-            # The refused posts linked nothing: the invite still works and is answered once.
+            # The refused posts linked nothing: the invite still works.
             await api.wait_until(lambda: len(api.sent_texts(CHAT)) >= 2, within=30)
             assert api.sent_texts(CHAT)[0].startswith(WELCOME)
         assert stopped.returncode == 0, stopped.output
@@ -145,6 +151,22 @@ async def test_run_telegram_by_webhook_answers_only_with_the_secret(tmp_path: Pa
         assert api.calls_to("deleteWebhook") == []
         for secret in (api.token, SECRET, token, "Annabel", "Welkom"):
             assert secret not in stopped.output
+
+
+async def _imported_with_anna_invited(tmp_path: Path, programs: dict[str, Program]) -> str:
+    """The demo cohort in the database `_env` names; Anna's invite token."""
+    now = datetime.now(UTC)
+    async with Database(f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}") as database:
+        roster = parse_roster(DEMO_ROSTER, programs)
+        await import_roster(database, roster, programs, now=now)
+        links = await issue_links(
+            database,
+            cohort_id=roster.id,
+            bot_username="coachbot_test_bot",
+            now=now,
+            valid_for=timedelta(days=1),
+        )
+    return next(link.link for link in links if link.email == "anna@acme.example").rsplit("=", 1)[1]
 
 
 def _free_port() -> int:
