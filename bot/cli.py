@@ -144,9 +144,20 @@ def _webhook(settings: Settings, url: str | None, listen: str, port: int) -> Web
     )
 
 
+# Coachbot's own loggers: their records carry ids, never content, at every level.
+_OWN_LOGGERS = ("bot", "scheduler", "content")
+
+
 def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines show URLs with the token
+    """COACHBOT_LOG_LEVEL for Coachbot's own loggers; libraries log warnings and errors only,
+    because below that they print the bot token in URLs (httpx), message texts in request
+    bodies (python-telegram-bot) and SQL parameters (aiosqlite)."""
+    level = logging.getLevelNamesMapping()[settings.log_level]
+    logging.basicConfig(
+        level=max(level, logging.WARNING), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for name in _OWN_LOGGERS:
+        logging.getLogger(name).setLevel(level)
 
 
 async def _serve(settings: Settings, token: str, webhook: WebhookSettings | None) -> None:

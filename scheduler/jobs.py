@@ -7,6 +7,7 @@ tables, so jobs are registered anew at every start and nothing is stored in APSc
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,7 +30,7 @@ def build_scheduler(jobs: Sequence[IntervalJob]) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=UTC)
     for job in jobs:
         scheduler.add_job(
-            job.run,
+            _ending_quietly_at_shutdown(job.run),
             trigger=IntervalTrigger(seconds=job.seconds, timezone=UTC),
             id=job.id,
             name=job.id,
@@ -39,6 +40,20 @@ def build_scheduler(jobs: Sequence[IntervalJob]) -> AsyncIOScheduler:
             replace_existing=True,
         )
     return scheduler
+
+
+def _ending_quietly_at_shutdown(run: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+    """`run`, except that being cancelled is a normal end: `shutdown()` cancels the jobs that
+    are running, and APScheduler would log each as an error with a traceback. Nothing is lost
+    by it; what a job was doing is in our tables and is picked up again at the next start."""
+
+    async def job() -> None:
+        try:
+            await run()
+        except asyncio.CancelledError:
+            return
+
+    return job
 
 
 def run_soon(scheduler: AsyncIOScheduler, job_id: str) -> None:

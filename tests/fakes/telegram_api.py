@@ -284,10 +284,14 @@ class FakeTelegramApi:
 
     def push_start(self, chat_id: int, payload: str = "", *, first_name: str = "Ada") -> int:
         """A person opens a deep link (`/start <payload>`) or presses Start."""
+        return self.push_update({"message": self.start_message(chat_id, payload, first_name=first_name)})
+
+    def start_message(self, chat_id: int, payload: str = "", *, first_name: str = "Ada") -> dict[str, Any]:
+        """The message Telegram makes of `/start <payload>`, for a test to deliver itself (webhook)."""
         text = f"/start {payload}".strip()
         message = self._incoming(_chat(chat_id, first_name), _user(chat_id, first_name), text)
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len("/start")}]
-        return self.push_update({"message": message})
+        return message
 
     def push_group_text(self, group_id: int, text: str, *, user_id: int, first_name: str = "Bo") -> int:
         return self.push_update(

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+
+import pytest
 
 from scheduler.jobs import IntervalJob, build_scheduler, run_soon
 
@@ -40,3 +43,22 @@ async def test_every_job_is_registered() -> None:
 
 async def _noop() -> None:
     return None
+
+
+async def test_a_job_cut_short_by_shutdown_is_no_error(caplog: pytest.LogCaptureFixture) -> None:
+    started, ended = asyncio.Event(), asyncio.Event()
+
+    async def dispatch() -> None:
+        started.set()
+        try:
+            await asyncio.Event().wait()  # busy until shutdown
+        finally:
+            ended.set()
+
+    scheduler = build_scheduler([IntervalJob(id="dispatch", run=dispatch, seconds=3600)])
+    scheduler.start()
+    run_soon(scheduler, "dispatch")
+    await asyncio.wait_for(started.wait(), timeout=10)
+    scheduler.shutdown(wait=False)
+    await asyncio.wait_for(ended.wait(), timeout=10)
+    assert [record for record in caplog.records if record.levelno >= logging.WARNING] == []
