@@ -2,10 +2,11 @@
 
 Like bolt-python's tests/mock_web_api_server it answers with canned JSON and records every call
 (method, parameters, headers, the client's TCP port) with counts per method. It keeps just enough
-state to be believable: users by e-mail, DM channels, posted messages with their `ts`, uploaded
-files. Tests script failures with `fail_next` (an `ok: false` error, optionally with an HTTP
-status), `rate_limit_next` (429 with Retry-After) and `drop_next` (the connection closes without
-an answer), and await calls with `wait_for` instead of sleeping.
+state to be believable: users by e-mail (`users.lookupByEmail`; `users.info` shows the address
+in the profile), DM channels, posted messages with their `ts`, uploaded files. Tests script
+failures with `fail_next` (an `ok: false` error, optionally with an HTTP status),
+`rate_limit_next` (429 with Retry-After) and `drop_next` (the connection closes without an
+answer), and await calls with `wait_for` instead of sleeping.
 """
 
 from __future__ import annotations
@@ -189,7 +190,15 @@ class FakeSlackApi:
         return {"ok": True, "user": self._user(user_id)}
 
     def _user(self, user_id: str) -> dict[str, Any]:
-        return {"id": user_id, "team_id": TEAM_ID, "deleted": user_id in self.deleted_users, "is_bot": False}
+        # The address is shown only to apps with users:read.email, which Coachbot's manifest asks.
+        email = next(address for address, known in self.users_by_email.items() if known == user_id)
+        return {
+            "id": user_id,
+            "team_id": TEAM_ID,
+            "deleted": user_id in self.deleted_users,
+            "is_bot": False,
+            "profile": {"email": email, "real_name": "A Person"},
+        }
 
     def _conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
         user = str(params.get("users", ""))
