@@ -31,7 +31,6 @@ LOOKUPS_PER_MINUTE = 45  # Slack's Tier 3 allows "50+"; stay a little under it
 SWEEP_INTERVAL_SECONDS = 600.0
 
 Welcome = Callable[[Identity, int], Awaitable[bool]]
-Pause = Callable[[], Awaitable[None]]
 
 
 @dataclass(slots=True)
@@ -42,7 +41,7 @@ class SweepReport:
     linked: int = 0
     not_found: int = 0
     failed: int = 0
-    rate_limited: bool = False
+    stopped_early: bool = False  # by a rate limit, or the bot stopping
 
 
 class EmailMatcher:
@@ -54,14 +53,14 @@ class EmailMatcher:
         database: Database,
         directory: EmailDirectory,
         welcome: Welcome,
-        pause: Pause | None = None,
+        lookup_interval: float = 60 / LOOKUPS_PER_MINUTE,
     ) -> None:
         self._database = database
         self._directory = directory
         self._welcome = welcome
-        self._pause = pause or _pause_between_lookups
+        self._interval = lookup_interval
         self._lock = asyncio.Lock()
-        self._sweeping: asyncio.Task[object] | None = None
+        self._stopping = asyncio.Event()
 
     @property
     def job_id(self) -> str:
@@ -70,11 +69,7 @@ class EmailMatcher:
     async def sweep(self) -> SweepReport:
         """Look everyone still unlinked up once; a second call waits for a sweep under way."""
         async with self._lock:
-            self._sweeping = asyncio.current_task()
-            try:
-                report = await self._sweep()
-            finally:
-                self._sweeping = None
+            report = await self._sweep()
         log.info(
             "%s: %d looked up, %d linked, %d not found, %d failed%s",
             self.job_id,
@@ -82,28 +77,28 @@ class EmailMatcher:
             report.linked,
             report.not_found,
             report.failed,
-            ", stopped by a rate limit" if report.rate_limited else "",
+            ", stopped early" if report.stopped_early else "",
         )
         return report
 
     async def stop(self) -> None:
-        """Cancel a sweep under way (at shutdown); the links it made stay."""
-        task = self._sweeping
-        if task is not None and task is not asyncio.current_task():
-            task.cancel()
-            await asyncio.wait([task])
+        """End a sweep under way after its current lookup (at shutdown); none starts after."""
+        self._stopping.set()
+        async with self._lock:
+            pass
 
     async def _sweep(self) -> SweepReport:
         report = SweepReport()
         async with self._database.transaction() as session:
             people = await unstarted_without_identity(session, self._directory.platform)
         for index, (person_id, email) in enumerate(people):
-            if index:
-                await self._pause()
+            if self._stopping.is_set() or (index and not await self._paced()):
+                report.stopped_early = True
+                break
             try:
                 found = await self._directory.lookup_user_by_email(email)
             except RateLimited:
-                report.rate_limited = True
+                report.stopped_early = True
                 break
             except SendError as error:
                 log.warning("%s: a lookup failed: %s", self.job_id, type(error).__name__)
@@ -116,6 +111,14 @@ class EmailMatcher:
                 await self._link(Identity(self._directory.platform, found), person_id, report)
         return report
 
+    async def _paced(self) -> bool:
+        """Wait out the pause between two lookups; False if asked to stop meanwhile."""
+        try:
+            await asyncio.wait_for(self._stopping.wait(), timeout=self._interval)
+        except TimeoutError:
+            return True
+        return False
+
     async def _link(self, identity: Identity, person_id: int, report: SweepReport) -> None:
         try:
             report.linked += await self._welcome(identity, person_id)
@@ -124,7 +127,3 @@ class EmailMatcher:
             # one person's failure must not end the sweep; the next sweep looks again.
             log.warning("%s: linking person %s failed: %s", self.job_id, person_id, type(error).__name__)
             report.failed += 1
-
-
-async def _pause_between_lookups() -> None:
-    await asyncio.sleep(60 / LOOKUPS_PER_MINUTE)

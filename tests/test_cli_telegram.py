@@ -2,54 +2,30 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
-import os
-import signal
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli_process import DEMO_ROSTER, coachbot, coachbot_async, start, stop
 from tests.fakes.telegram_api import FakeTelegramApi
-from tests.test_cli import DEMO_ROSTER, ROOT, coachbot
 
 pytestmark = pytest.mark.slow
 CHAT = 4242
 
 
-def _env(tmp_path: Path, api: FakeTelegramApi) -> dict[str, str]:
+def _env(api: FakeTelegramApi) -> dict[str, str]:
     return {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "COACHBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
         "COACHBOT_DISPATCH_INTERVAL": "1",
         "TELEGRAM_BOT_TOKEN": api.token,
         "TELEGRAM_API_BASE_URL": api.base_url,
     }
 
 
-async def _coachbot(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        cwd=cwd,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    async with asyncio.timeout(60):
-        out, err = await process.communicate()
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
-
-
 async def _anna_token(tmp_path: Path, api: FakeTelegramApi) -> str:
-    code, out, err = await _coachbot(
-        "invites", "fb-2027-q1", "--format", "csv", env=_env(tmp_path, api), cwd=tmp_path
+    code, out, err = await coachbot_async(
+        "invites", "fb-2027-q1", "--format", "csv", env=_env(api), cwd=tmp_path
     )
     assert code == 0, err
     rows = {row["email"]: row for row in csv.DictReader(io.StringIO(out))}
@@ -64,17 +40,7 @@ async def test_run_telegram_answers_an_invite_and_stops_cleanly(tmp_path: Path) 
     assert coachbot("cohort", "import", str(DEMO_ROSTER), cwd=tmp_path).returncode == 0
     async with FakeTelegramApi() as api:
         token = await _anna_token(tmp_path, api)
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "--telegram",
-            cwd=tmp_path,
-            env=_env(tmp_path, api),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        process = await start("run", "--telegram", cwd=tmp_path, env=_env(api))
         try:
             # Polling starts with the App; the command menu is registered just after it.
             await api.wait_until(lambda: api.waiting_for_updates and len(api.commands) >= 3, within=60)
@@ -84,17 +50,15 @@ async def test_run_telegram_answers_an_invite_and_stops_cleanly(tmp_path: Path) 
             await api.wait_until(lambda: len(api.sent_texts(CHAT)) >= 2, within=30)
             assert api.sent_texts(CHAT)[0].startswith("Welkom bij <b>Feedback geven en ontvangen</b>")
         finally:
-            process.send_signal(signal.SIGTERM)
-            async with asyncio.timeout(30):
-                out, err = await process.communicate()
-        assert process.returncode == 0, err.decode()
-        assert api.token not in (out + err).decode()
+            code, out, err = await stop(process)
+        assert code == 0, err
+        assert api.token not in out + err
 
 
 def test_run_without_a_platform_or_token_is_one_line(tmp_path: Path) -> None:
     result = coachbot("run", cwd=tmp_path)
     assert result.returncode == 2
-    assert "--telegram" in result.stderr
+    assert result.stderr.strip() == "coachbot: choose what to serve: --telegram and/or --slack"
     result = coachbot("run", "--telegram", cwd=tmp_path, env={"TELEGRAM_BOT_TOKEN": ""})
     assert result.returncode == 2
     assert result.stderr.strip() == "coachbot: TELEGRAM_BOT_TOKEN is not set (the token BotFather gave you)"

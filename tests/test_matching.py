@@ -3,6 +3,7 @@ the fake Web API answering `users.lookupByEmail` per address, and the demo cohor
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from bot.adapters.slack import SlackAdapter
 from bot.app import App
 from bot.domain.messages import Identity, Inbound
 from bot.matching import EmailMatcher
@@ -31,8 +33,8 @@ PARTICIPANTS = 5  # in the demo roster
 class Sweeping:
     app: App
     api: FakeSlackApi
+    adapter: SlackAdapter
     matcher: EmailMatcher
-    pauses: list[None]
 
     def looked_up(self) -> list[str]:
         return [str(call.params["email"]) for call in self.api.calls_to("users.lookupByEmail")]
@@ -65,17 +67,13 @@ async def sweeping(
 ) -> AsyncIterator[Sweeping]:
     api = await FakeSlackApi().start()
     adapter = make_adapter(api, clock=clock, fake_time=FakeTime())
-    pauses: list[None] = []
-
-    async def pause() -> None:  # instead of waiting between lookups for Slack's rate limit
-        pauses.append(None)
-
     try:
         async with demo_app(tmp_path, programs, clock, adapter) as app:
+            # No pause between lookups here; the pacing has a test of its own.
             matcher = EmailMatcher(
-                database=app.database, directory=adapter, welcome=app.conversation.welcome, pause=pause
+                database=app.database, directory=adapter, welcome=app.conversation.welcome, lookup_interval=0
             )
-            yield Sweeping(app, api, matcher, pauses)
+            yield Sweeping(app, api, adapter, matcher)
     finally:
         await api.stop()
 
@@ -88,12 +86,11 @@ async def test_a_sweep_links_and_greets_the_learners_slack_knows(sweeping: Sweep
     await sweeping.app.dispatcher.run_due()
 
     assert (report.looked_up, report.linked, report.not_found, report.failed) == (PARTICIPANTS, 2, 3, 0)
-    assert len(sweeping.pauses) == PARTICIPANTS - 1  # paced between lookups
     assert await sweeping.slack_ids() == {ANNA: "U0ANNA", BRAM: "U0BRAM"}
     assert await sweeping.started_at(ANNA) is not None
     assert await sweeping.started_at(SANNE) is None
     # The journey starts as at a first message: the welcome, then the kick-off with buttons.
-    to_anna = [m for (channel, _), m in sorted(sweeping.api.messages.items()) if channel == "D0ANNA"]
+    to_anna = sweeping.api.messages_to("D0ANNA")
     assert to_anna[0]["text"].startswith("Welkom bij *Feedback geven en ontvangen*")
     assert any(block["type"] == "actions" for block in to_anna[-1]["blocks"])
     assert [c.params["users"] for c in sweeping.api.calls_to("conversations.open")] == ["U0ANNA", "U0BRAM"]
@@ -117,14 +114,32 @@ async def test_a_rate_limit_ends_the_sweep_and_the_next_one_carries_on(sweeping:
     sweeping.api.rate_limit_next("users.lookupByEmail", retry_after=30)
 
     stopped = await sweeping.matcher.sweep()
-    assert stopped.rate_limited
+    assert stopped.stopped_early
     assert (stopped.looked_up, stopped.linked) == (0, 0)
     assert len(sweeping.api.calls_to("users.lookupByEmail")) == 1
     assert await sweeping.slack_ids() == {}
 
     again = await sweeping.matcher.sweep()
-    assert not again.rate_limited
+    assert not again.stopped_early
     assert (again.looked_up, again.linked) == (PARTICIPANTS, 1)
+
+
+async def test_lookups_are_paced_and_stopping_ends_a_sweep_in_its_pause(sweeping: Sweeping) -> None:
+    matcher = EmailMatcher(
+        database=sweeping.app.database,
+        directory=sweeping.adapter,
+        welcome=sweeping.app.conversation.welcome,
+        lookup_interval=3600,  # as if Slack allowed one lookup an hour
+    )
+    sweep = asyncio.create_task(matcher.sweep())
+    await sweeping.api.wait_for("users.lookupByEmail", 1)
+
+    await matcher.stop()  # what `coachbot run` does on SIGTERM
+
+    report = await sweep
+    assert (report.looked_up, report.stopped_early) == (1, True)
+    assert len(sweeping.api.calls_to("users.lookupByEmail")) == 1
+    assert (await matcher.sweep()).looked_up == 0  # a stopped matcher asks no more
 
 
 async def test_a_failed_lookup_is_counted_and_the_sweep_goes_on(sweeping: Sweeping) -> None:

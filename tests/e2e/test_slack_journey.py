@@ -39,11 +39,8 @@ class Slack:
     poster: SignedPoster
     clock: FrozenClock
 
-    def messages_to(self, channel: str) -> list[dict[str, Any]]:
-        return [message for (to, _), message in sorted(self.api.messages.items()) if to == channel]
-
     def texts_to(self, channel: str) -> list[str]:
-        return [str(message["text"]) for message in self.messages_to(channel)]
+        return [str(message["text"]) for message in self.api.messages_to(channel)]
 
     async def say(self, user: str, text: str) -> None:
         """`user` writes `text` to the bot; returns once the bot acknowledged (its work done)."""
@@ -85,7 +82,7 @@ def _buttons(message: dict[str, Any]) -> list[str]:
 
 def _newest_with_buttons(slack: Slack, channel: str, kind: str) -> dict[str, Any] | None:
     """The newest message to `channel` whose buttons are of `kind` ("a:", "q:", ...), if any."""
-    for message in reversed(slack.messages_to(channel)):
+    for message in reversed(slack.api.messages_to(channel)):
         if _buttons(message):
             return message if _buttons(message)[0].startswith(kind) else None
     return None

@@ -15,6 +15,7 @@ import asyncio
 import itertools
 import json
 from collections import Counter, defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -116,11 +117,24 @@ class FakeSlackApi:
     def calls_to(self, method: str) -> list[ApiCall]:
         return [call for call in self.calls if call.method == method]
 
-    async def wait_for(self, method: str, count: int = 1) -> list[ApiCall]:
-        """Wait until `method` was called `count` times (bounded by the test's own timeout)."""
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: self.count(method) >= count), 5)
+    async def wait_for(self, method: str, count: int = 1, *, within: float = 5.0) -> list[ApiCall]:
+        """Wait until `method` was called `count` times (at most `within` seconds)."""
+        await self.wait_until(lambda: self.count(method) >= count, within=within)
         return self.calls_to(method)
+
+    async def wait_until(self, predicate: Callable[[], bool], *, within: float = 5.0) -> None:
+        """Wait until `predicate()` holds, re-checked after every call; fail after `within`
+        seconds, a bound for a broken test, never a way to let time pass."""
+        try:
+            async with self._changed:
+                await asyncio.wait_for(self._changed.wait_for(predicate), within)
+        except TimeoutError:
+            summary = dict(Counter(call.method for call in self.calls))
+            raise AssertionError(f"fake Slack: condition not met; calls: {summary}") from None
+
+    def messages_to(self, channel: str) -> list[dict[str, Any]]:
+        """The messages posted to `channel`, oldest first."""
+        return [message for (to, _), message in sorted(self.messages.items()) if to == channel]
 
     # -- the HTTP side ----------------------------------------------------------------------
 
