@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (fixtures imported from tests.fakes.databases are redefined as parameters)
 """Finding roster learners in Slack by e-mail before they write: the real App and SlackAdapter,
 the fake Web API answering `users.lookupByEmail` per address, and the demo cohort."""
 
@@ -8,21 +9,30 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from bot.adapters.slack import SlackAdapter
 from bot.app import App
+from bot.cohorts import import_roster
 from bot.domain.messages import Identity, Inbound
 from bot.matching import EmailMatcher
+from bot.settings import Settings
 from bot.storage.models import Enrolment, Person
 from bot.storage.models import Identity as IdentityRow
 from content.model import Program
+from content.roster import parse_roster
 from scheduler.clock import FrozenClock
 from tests.adapters.slack_fixtures import FakeTime, make_adapter
-from tests.fakes.apps import demo_app
+from tests.fakes.apps import DEMO_ROSTER
+from tests.fakes.databases import (  # noqa: F401  (fixtures)
+    dialect,
+    migrated_database_url,
+    migration_template,
+    postgresql_template,
+    sqlite_template,
+)
 from tests.fakes.slack_api import FakeSlackApi
 
 ANNA, BRAM, SANNE = "anna@acme.example", "bram@acme.example", "sanne@acme.example"
@@ -63,12 +73,16 @@ class Sweeping:
 
 @pytest.fixture
 async def sweeping(
-    tmp_path: Path, programs: dict[str, Program], clock: FrozenClock
+    migrated_database_url: str, programs: dict[str, Program], clock: FrozenClock
 ) -> AsyncIterator[Sweeping]:
+    """The demo cohort imported, on SQLite and (with COACHBOT_TEST_POSTGRES_URL) PostgreSQL."""
     api = await FakeSlackApi().start()
     adapter = make_adapter(api, clock=clock, fake_time=FakeTime())
+    settings = Settings(database_url=migrated_database_url)
     try:
-        async with demo_app(tmp_path, programs, clock, adapter) as app:
+        async with App(settings=settings, clock=clock, adapters=[adapter], programs=programs) as app:
+            roster = parse_roster(DEMO_ROSTER, programs)
+            await import_roster(app.database, roster, programs, now=clock.now())
             # No pause between lookups here; the pacing has a test of its own.
             matcher = EmailMatcher(
                 database=app.database, directory=adapter, welcome=app.conversation.welcome, lookup_interval=0
