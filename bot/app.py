@@ -12,15 +12,17 @@ from types import TracebackType
 
 from bot.adapters.base import ChatAdapter, ReportsMembership, ShowsHome
 from bot.dispatcher import SENDING_LEASE, Dispatcher
+from bot.domain.directory import EmailDirectory
 from bot.domain.messages import Platform
 from bot.flows.conversation import Conversation
 from bot.home import HomeRefresher
+from bot.matching import SWEEP_INTERVAL_SECONDS, EmailMatcher
 from bot.settings import Settings
 from bot.storage.db import Database
 from content.loader import load_programs
 from content.model import Program
 from scheduler.clock import Clock
-from scheduler.jobs import IntervalJob, build_scheduler
+from scheduler.jobs import IntervalJob, build_scheduler, run_soon
 
 
 class App:
@@ -50,13 +52,20 @@ class App:
             clock=clock,
             on_sent=home_changed,
         )
+        directories = {a.platform: a for a in adapters if isinstance(a, EmailDirectory)}
         self.conversation = Conversation(
             database=self.database,
             programs=self.programs,
             clock=clock,
             wake=self.dispatcher.wake,
             on_change=home_changed,
+            directories=directories,
         )
+        # Platforms that know e-mail addresses find roster learners before they write.
+        self.matchers = [
+            EmailMatcher(database=self.database, directory=directory, welcome=self.conversation.welcome)
+            for directory in directories.values()
+        ]
         self._scheduler = build_scheduler(self._jobs()) if run_scheduler else None
         # A sole sender (the console) knows any row left "sending" is from a process that died:
         # no lease to wait out, which matters when simulated time resumes where it stopped.
@@ -64,6 +73,16 @@ class App:
 
     async def __aenter__(self) -> App:
         await self.database.open()
+        try:
+            await self._start()
+        except BaseException:
+            # E.g. Slack refused the token: close what did start, so the CLI's one-line error
+            # is not followed by warnings about unclosed connections.
+            await self.__aexit__(None, None, None)
+            raise
+        return self
+
+    async def _start(self) -> None:
         await self.dispatcher.requeue_stale(lease=self._start_lease)
         for adapter in self.adapters.values():
             if isinstance(adapter, ReportsMembership):
@@ -73,7 +92,8 @@ class App:
             await adapter.start(self.conversation.handle)
         if self._scheduler is not None:
             self._scheduler.start()
-        return self
+            for matcher in self.matchers:
+                run_soon(self._scheduler, matcher.job_id)  # the first sweep at once, in the background
 
     async def __aexit__(
         self,
@@ -81,8 +101,13 @@ class App:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if self._scheduler is not None:
+        if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        for matcher in self.matchers:
+            await matcher.stop()
+        # Finish a send under way while the adapters can still send, then once more for what
+        # an event handled during the adapters' stop may have woken.
+        await self.dispatcher.drain()
         if self.home is not None:
             await self.home.close()  # while the adapters can still publish
         for adapter in self.adapters.values():
@@ -106,4 +131,5 @@ class App:
         return [
             IntervalJob(id="dispatch", run=self.dispatcher.run_due, seconds=interval),
             IntervalJob(id="requeue-stale", run=self.dispatcher.requeue_stale, seconds=60.0),
+            *(IntervalJob(id=m.job_id, run=m.sweep, seconds=SWEEP_INTERVAL_SECONDS) for m in self.matchers),
         ]

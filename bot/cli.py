@@ -1,4 +1,5 @@
-"""The command line: `coachbot content check`, `cohort import|list`, `plan`, `chat`, `demo`.
+"""The command line: `coachbot content check`, `cohort import|list`, `plan`, `chat`, `demo`,
+`invites`, `run`.
 
 The only place that exits the process; every expected error becomes one clear message.
 """
@@ -12,6 +13,7 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -21,7 +23,10 @@ import typer
 from dotenv import load_dotenv
 
 from bot import reports
+from bot.adapters.base import ChatAdapter
 from bot.adapters.console import ConsoleAdapter
+from bot.adapters.slack import SlackAdapter
+from bot.adapters.slack_settings import SlackSettings, load_slack_settings
 from bot.adapters.telegram import TelegramAdapter, WebhookSettings
 from bot.app import App
 from bot.cohorts import ImportReport, import_roster
@@ -36,11 +41,15 @@ from content.check import ContentError, check_tree, summary_line
 from content.loader import load_programs
 from content.model import Program
 from content.roster import parse_roster
-from scheduler.clock import SimulatedClock, SystemClock
+from scheduler.clock import Clock, SimulatedClock, SystemClock
 
 T = TypeVar("T")
 DEMO_ROSTER = BUNDLED_CONTENT.parent / "cohorts" / "feedback-geven-demo.yaml"
 DEMO_LEARNER = "demo@coachbot.example"
+# Slack's HTTP mode sits behind an HTTPS proxy or load balancer: only it need reach the process.
+SLACK_HOST = "127.0.0.1"
+SLACK_PORT = 3000
+TELEGRAM_WEBHOOK_PORT = 8443
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="Coachbot: a chat-bot coach between classroom sessions."
@@ -114,24 +123,99 @@ def plan(
 MENU_COMMANDS = ("start", "menu", "progress", "journal", "pause", "resume", "language", "help")
 
 
+@dataclass(frozen=True, slots=True)
+class _Platforms:
+    """What `coachbot run` serves, with each platform's settings checked."""
+
+    telegram_token: str | None = None
+    webhook: WebhookSettings | None = None
+    slack: SlackSettings | None = None
+    slack_host: str = SLACK_HOST
+    slack_port: int = SLACK_PORT
+
+
 @app.command("run")
 def run(
     telegram: Annotated[bool, typer.Option("--telegram", help="Serve Telegram (TELEGRAM_BOT_TOKEN)")] = False,
+    slack: Annotated[
+        bool,
+        typer.Option(
+            "--slack",
+            help="Serve Slack (SLACK_BOT_TOKEN; SLACK_APP_TOKEN: Socket Mode, else HTTP mode with "
+            "SLACK_SIGNING_SECRET)",
+        ),
+    ] = False,
     webhook_url: Annotated[
-        str | None, typer.Option("--webhook-url", help="Receive by webhook at this https URL, not polling")
+        str | None, typer.Option("--webhook-url", help="Telegram: receive by webhook at this https URL")
     ] = None,
-    listen: Annotated[str, typer.Option("--listen", help="Webhook: the address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Webhook: the port to listen on")] = 8443,
+    listen: Annotated[str, typer.Option("--listen", help="Telegram webhook: the address to listen on")] = (
+        "127.0.0.1"
+    ),
+    host: Annotated[str, typer.Option("--host", help="Slack HTTP mode: the address to listen on")] = (
+        SLACK_HOST
+    ),
+    port: Annotated[
+        int | None,
+        typer.Option(
+            "--port",
+            help=f"Slack HTTP mode's port (default {SLACK_PORT}); without it, the Telegram "
+            f"webhook's (default {TELEGRAM_WEBHOOK_PORT})",
+        ),
+    ] = None,
+    webhook_port: Annotated[
+        int | None,
+        typer.Option(
+            "--webhook-port",
+            help=f"Telegram webhook's port beside Slack's HTTP mode (default {TELEGRAM_WEBHOOK_PORT})",
+        ),
+    ] = None,
 ) -> None:
-    """Run the bot and the scheduler until SIGINT or SIGTERM."""
+    """Run the bot on Telegram and/or Slack, with the scheduler, until SIGINT or SIGTERM."""
     settings = _settings()
-    if not telegram:
-        typer.echo("coachbot: choose what to serve: --telegram", err=True)
+    if not (telegram or slack):
+        typer.echo("coachbot: choose what to serve: --telegram and/or --slack", err=True)
         raise typer.Exit(2)
-    token = _or_exit(settings.require_telegram_token)
-    webhook = _or_exit(lambda: _webhook(settings, webhook_url, listen, port))
+    platforms = _or_exit(
+        lambda: _platforms(
+            settings,
+            telegram=telegram,
+            slack=slack,
+            webhook_url=webhook_url,
+            listen=listen,
+            host=host,
+            ports=(port, webhook_port),
+        )
+    )
     _configure_logging(settings)
-    _run(_serve(settings, token, webhook))
+    _run(_serve(settings, platforms))
+
+
+def _platforms(
+    settings: Settings,
+    *,
+    telegram: bool,
+    slack: bool,
+    webhook_url: str | None,
+    listen: str,
+    host: str,
+    ports: tuple[int | None, int | None],
+) -> _Platforms:
+    slack_settings = load_slack_settings(os.environ) if slack else None
+    slack_listens = slack_settings is not None and slack_settings.mode == "http"
+    port, webhook_port = ports
+    slack_port = port if port is not None and slack_listens else SLACK_PORT
+    if webhook_port is None:
+        webhook_port = port if port is not None and not slack_listens else TELEGRAM_WEBHOOK_PORT
+    webhook = _webhook(settings, webhook_url, listen, webhook_port) if telegram else None
+    if webhook is not None and slack_listens and webhook_port == slack_port:
+        raise ConfigError(f"Slack and the Telegram webhook cannot both listen on port {slack_port}")
+    return _Platforms(
+        telegram_token=settings.require_telegram_token() if telegram else None,
+        webhook=webhook,
+        slack=slack_settings,
+        slack_host=host,
+        slack_port=slack_port,
+    )
 
 
 def _webhook(settings: Settings, url: str | None, listen: str, port: int) -> WebhookSettings | None:
@@ -160,19 +244,45 @@ def _configure_logging(settings: Settings) -> None:
         logging.getLogger(name).setLevel(level)
 
 
-async def _serve(settings: Settings, token: str, webhook: WebhookSettings | None) -> None:
+async def _serve(settings: Settings, platforms: _Platforms) -> None:
     clock = SystemClock()
-    adapter = TelegramAdapter(
-        token=token, clock=clock, base_url=settings.telegram_api_base_url, webhook=webhook
+    telegram = _telegram_adapter(settings, platforms, clock)
+    slack = _slack_adapter(platforms, clock)
+    adapters: list[ChatAdapter] = [adapter for adapter in (telegram, slack) if adapter is not None]
+    stop = _stop_on_signals()
+    async with App(settings=settings, clock=clock, adapters=adapters, run_scheduler=True) as running:
+        if telegram is not None:
+            await telegram.register_commands(_menu_commands(), default_language="en")
+        await running.dispatcher.run_due()  # what fell due while the bot was down
+        await stop.wait()
+
+
+def _telegram_adapter(settings: Settings, platforms: _Platforms, clock: Clock) -> TelegramAdapter | None:
+    if platforms.telegram_token is None:
+        return None
+    return TelegramAdapter(
+        token=platforms.telegram_token,
+        clock=clock,
+        base_url=settings.telegram_api_base_url,
+        webhook=platforms.webhook,
     )
+
+
+def _slack_adapter(platforms: _Platforms, clock: Clock) -> SlackAdapter | None:
+    if platforms.slack is None:
+        return None
+    return SlackAdapter.from_settings(
+        platforms.slack, clock=clock, host=platforms.slack_host, port=platforms.slack_port
+    )
+
+
+def _stop_on_signals() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM: `coachbot run` then stops cleanly."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stop.set)
-    async with App(settings=settings, clock=clock, adapters=[adapter], run_scheduler=True) as running:
-        await adapter.register_commands(_menu_commands(), default_language="en")
-        await running.dispatcher.run_due()  # what fell due while the bot was down
-        await stop.wait()
+    return stop
 
 
 def _menu_commands() -> dict[str, list[tuple[str, str]]]:

@@ -2,39 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.settings import BUNDLED_CONTENT
+from tests.cli_process import DEMO_ROSTER, coachbot
 
-ROOT = Path(__file__).resolve().parent.parent
-DEMO_ROSTER = BUNDLED_CONTENT.parent / "cohorts" / "feedback-geven-demo.yaml"
 pytestmark = pytest.mark.slow
-
-
-def coachbot(
-    *args: str, cwd: Path, stdin: str = "", env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    environ = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),  # this checkout's `bot`, whichever one the venv has installed
-        "COACHBOT_DATABASE_URL": f"sqlite+aiosqlite:///{cwd / 'cli.db'}",
-        **(env or {}),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=environ,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_the_bundled_programs_pass_the_check(tmp_path: Path) -> None:

@@ -47,11 +47,12 @@ from scheduler.clock import Clock
 _log = logging.getLogger(__name__)
 _CALL_ERRORS = (SlackApiError, SlackRequestError, aiohttp.ClientError, asyncio.TimeoutError)
 _PARTIAL_SENDS_KEPT = 1000
+_NO_SUCH_USER = frozenset({"users_not_found", "user_not_found"})
 _Step = tuple[Path, str] | SlackMessage  # an image upload (file, alt text) or a message part
 
 
 class SlackAdapter:
-    """A `ChatAdapter` for Slack that `ShowsHome`, plus `lookup_user_by_email`."""
+    """A `ChatAdapter` for Slack that `ShowsHome` and is an `EmailDirectory`."""
 
     def __init__(
         self,
@@ -100,9 +101,9 @@ class SlackAdapter:
         clock: Clock,
         host: str = "0.0.0.0",
         port: int = 3000,
-        on_home_opened: HomeOpenedHandler | None = None,
     ) -> SlackAdapter:
-        """The adapter for `load_slack_settings(environ)` and the CLI's `--host`/`--port`."""
+        """The adapter for `load_slack_settings(environ)` and the CLI's `--host`/`--port`; the
+        App connects its home view (`watch_home_opened`)."""
         return cls(
             bot_token=settings.bot_token,
             signing_secret=settings.signing_secret,
@@ -111,7 +112,6 @@ class SlackAdapter:
             clock=clock,
             host=host,
             port=port,
-            on_home_opened=on_home_opened,
         )
 
     @property
@@ -219,18 +219,36 @@ class SlackAdapter:
 
     async def lookup_user_by_email(self, email: str) -> str | None:
         """The Slack user id for an e-mail address (`users.lookupByEmail`), None if no one."""
+        # POSTed, not the SDK's GET: an address in a URL ends up in proxies' access logs.
+        user = await self._user_call("users.lookupByEmail", {"email": email})
+        return None if user is None else str(user["id"])
+
+    async def email_of(self, external_id: str) -> str | None:
+        """The e-mail address of a Slack user (`users.info`, scope `users:read.email`), None for
+        a channel, an unknown, deleted or bot account, or when Slack does not show the address."""
+        try:
+            address = parse_address(external_id)
+        except ValueError:
+            return None
+        if address.user is None:
+            return None
+        user = await self._user_call("users.info", {"user": address.user})
+        email = ((user or {}).get("profile") or {}).get("email")
+        return str(email) if email and not (user or {}).get("is_bot") else None
+
+    async def _user_call(self, method: str, data: dict[str, str]) -> Mapping[str, Any] | None:
+        """A `users.*` call's user, None when Slack has no such active user."""
         client = self._web_client()
         try:
-            # POSTed, not the SDK's GET: an address in a URL ends up in proxies' access logs.
-            response = await client.api_call("users.lookupByEmail", data={"email": email})
+            response = await client.api_call(method, data=data)
         except SlackApiError as error:
-            if error_code(error) == "users_not_found":
+            if error_code(error) in _NO_SUCH_USER:
                 return None
-            raise to_send_error(error, method="users.lookupByEmail") from error
+            raise to_send_error(error, method=method) from error
         except _CALL_ERRORS as error:
-            raise to_send_error(error, method="users.lookupByEmail") from error
-        user = response.get("user") or {}
-        return None if user.get("deleted") else str(user["id"])
+            raise to_send_error(error, method=method) from error
+        user: Mapping[str, Any] = response.get("user") or {}
+        return None if not user or user.get("deleted") else user
 
     def watch_home_opened(self, handler: HomeOpenedHandler) -> None:
         """Call `handler` whenever a user opens the App Home tab (set before `start`)."""

@@ -5,6 +5,11 @@
 Each rule may answer and stop the chain. The replies are written to the outbox in the same
 transaction as the event's effects, then the dispatcher is woken, so replies stay instant and a
 crash never loses or doubles one.
+
+On a platform with an e-mail directory (Slack) an unknown account is identified by the address
+the platform holds for it: the chain stops, the transaction is rolled back, the directory is
+asked outside any transaction (a platform call must not hold SQLite's write lock), and the event
+is handled again with the answer. Only an account's first message pays for this.
 """
 
 from __future__ import annotations
@@ -13,16 +18,18 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-from bot.domain.messages import Inbound, InboundAck, MembershipChange
+from bot.domain.directory import EmailDirectory
+from bot.domain.messages import Identity, Inbound, InboundAck, MembershipChange, Platform
 from bot.flows import answers, choices, membership, menu, onboarding, progress
 from bot.flows.delivering import payload_of
+from bot.flows.learners import load_learner
 from bot.flows.planning import replan
 from bot.flows.turn import Learner, Turn
 from bot.i18n import CATALOGUES, translate
 from bot.storage import events, outbox
 from bot.storage.db import Database
 from bot.storage.models import Cohort, Person
-from bot.storage.repository import current_enrolment, identity_of
+from bot.storage.repository import Session, current_enrolment, identities_of, identity_of
 from content.model import LANGUAGES, Program
 from scheduler.clock import Clock
 
@@ -34,13 +41,25 @@ WHILE_PAUSED = frozenset({"resume", "help", "language", "journal", "progress", "
 CHANGES_HOME = frozenset({"start", "pause", "resume", "language"})
 
 
+@dataclass(frozen=True, slots=True)
+class _Lookup:
+    """What the platform's directory said about an unknown account: its address, if any."""
+
+    email: str | None
+
+
 @dataclass(slots=True)
 class _Event:
     inbound: Inbound
     turn: Turn
+    lookup: _Lookup | None = None
     person: Person | None = None
     learner: Learner | None = None
     changed: bool = False  # the learner's state changed: their home view is out of date
+
+
+class _EmailNeeded(Exception):
+    """An unknown account on an e-mail platform: leave the transaction and ask its directory."""
 
 
 class Conversation:
@@ -54,14 +73,46 @@ class Conversation:
         clock: Clock,
         wake: Callable[[], None] = lambda: None,
         on_change: Callable[[int], None] = lambda _person_id: None,
+        directories: Mapping[Platform, EmailDirectory] | None = None,
     ) -> None:
         self._database = database
         self._programs = programs
         self._clock = clock
         self._wake = wake
         self._on_change = on_change  # after the commit, with the person id of a changed learner
+        self._directories = dict(directories or {})
 
     async def handle(self, inbound: Inbound) -> InboundAck:
+        """Handle one event. A directory's failure (e.g. `RateLimited`) is raised, not answered,
+        so the platform delivers the event again rather than a learner being called a stranger."""
+        try:
+            return await self._handle(inbound, lookup=None)
+        except _EmailNeeded:
+            directory = self._directories[inbound.identity.platform]
+            email = await directory.email_of(inbound.identity.external_id)
+            return await self._handle(inbound, lookup=_Lookup(email))
+
+    async def welcome(self, identity: Identity, person_id: int) -> bool:
+        """Link an account found by e-mail to a roster learner who has not started, and start
+        their journey as a first message would: the welcome now, the kick-off as planned.
+
+        False, changing nothing, when the account or the person is already linked on this
+        platform, or the person is not an enrolled learner who has yet to start."""
+        now = self._clock.now()
+        async with self._database.transaction() as session:
+            learner = await self._unstarted_learner(session, identity, person_id)
+            if learner is None:
+                return False
+            turn = Turn(session=session, now=now, language=learner.language)
+            onboarding.link(turn, learner.person, identity)
+            await onboarding.start(turn, learner)
+            key = f"welcome:{identity.platform}:{learner.enrolment_id}"
+            await _enqueue_replies(turn, key=key, to=identity, person=learner.person, learner=learner)
+        self._wake()
+        self._on_change(person_id)  # their home now shows the started journey
+        return True
+
+    async def _handle(self, inbound: Inbound, *, lookup: _Lookup | None) -> InboundAck:
         now = self._clock.now()
         async with self._database.transaction() as session:
             fresh = await events.record_event(
@@ -70,15 +121,28 @@ class Conversation:
             if not fresh:
                 log.info("duplicate event %s:%s ignored", inbound.identity.platform, inbound.event_id)
                 return InboundAck(accepted=False)
-            event = _Event(inbound, Turn(session=session, now=now, language="nl"))
+            event = _Event(inbound, Turn(session=session, now=now, language="nl"), lookup=lookup)
             await self._chain(event)
-            await self._enqueue_replies(event)
+            key = f"reply:{inbound.identity.platform}:{inbound.event_id}"
+            await _enqueue_replies(
+                event.turn, key=key, to=inbound.identity, person=event.person, learner=event.learner
+            )
         if event.turn.replies:
             self._wake()
         if event.changed and event.person is not None and event.person.id is not None:
             self._on_change(event.person.id)
         turn = event.turn
         return InboundAck(accepted=turn.accepted, notice=turn.notice, chosen_label=turn.chosen_label)
+
+    async def _unstarted_learner(
+        self, session: Session, identity: Identity, person_id: int
+    ) -> Learner | None:
+        taken = await identity_of(session, platform=identity.platform, external_id=identity.external_id)
+        linked = any(known.platform == identity.platform for known in await identities_of(session, person_id))
+        enrolment = await current_enrolment(session, person_id)
+        if taken or linked or enrolment is None or enrolment.id is None or enrolment.started_at:
+            return None
+        return await load_learner(session, enrolment.id, self._programs)
 
     async def on_membership(self, change: MembershipChange) -> None:
         """A person blocked or unblocked the bot, or a chat moved: update the identity, once."""
@@ -109,13 +173,22 @@ class Conversation:
                 identity.blocked_at = None  # writing to us again means they are back
                 session.add(identity)
         else:
-            event.person = await onboarding.link_by_email(event.turn, inbound)
-            event.person = event.person or await onboarding.link_by_invite(event.turn, inbound)
+            event.person = await self._link_new(event)
         if event.person is None:
             if not event.turn.replies:  # a bad invite token was answered already
-                _tell_stranger(event.turn)
+                _tell_stranger(event.turn, by_email=inbound.identity.platform in self._directories)
             return False
         return True
+
+    async def _link_new(self, event: _Event) -> Person | None:
+        """An account we do not know yet: by its platform's e-mail, or by an invite token."""
+        turn, inbound = event.turn, event.inbound
+        if inbound.identity.platform in self._directories:
+            if event.lookup is None:
+                raise _EmailNeeded
+            return await onboarding.link_by_email(turn, inbound, email=event.lookup.email)
+        person = await onboarding.link_by_email(turn, inbound)
+        return person or await onboarding.link_by_invite(turn, inbound)
 
     async def _find_learner(self, event: _Event) -> bool:
         assert event.person is not None
@@ -162,21 +235,24 @@ class Conversation:
             turn.say("fallback")
         return True
 
-    async def _enqueue_replies(self, event: _Event) -> None:
-        inbound = event.inbound
-        person_id = event.person.id if event.person else None
-        for index, reply in enumerate(event.turn.replies):
-            payload = payload_of(reply)
-            payload["to"] = [inbound.identity.platform, inbound.identity.external_id]
-            await outbox.enqueue(
-                event.turn.session,
-                key=f"reply:{inbound.identity.platform}:{inbound.event_id}:{index}",
-                person_id=person_id,
-                kind="reply",
-                due_at=event.turn.now,
-                payload=payload,
-                enrolment_id=event.learner.enrolment_id if event.learner else None,
-            )
+
+async def _enqueue_replies(
+    turn: Turn, *, key: str, to: Identity, person: Person | None, learner: Learner | None
+) -> None:
+    """The turn's replies as outbox rows `<key>:<n>` addressed to `to`. A stranger's rows have
+    no person: the dispatcher empties them once sent."""
+    for index, reply in enumerate(turn.replies):
+        payload = payload_of(reply)
+        payload["to"] = [to.platform, to.external_id]
+        await outbox.enqueue(
+            turn.session,
+            key=f"{key}:{index}",
+            person_id=person.id if person else None,
+            kind="reply",
+            due_at=turn.now,
+            payload=payload,
+            enrolment_id=learner.enrolment_id if learner else None,
+        )
 
 
 async def _press(turn: Turn, learner: Learner, value: str) -> None:
@@ -270,6 +346,8 @@ async def _take_catch_up(turn: Turn, learner: Learner, intervention_id: str) -> 
     turn.say("catch_up.coming")
 
 
-def _tell_stranger(turn: Turn) -> None:
-    """Someone we do not know: explain in both languages; nothing about them is stored."""
-    turn.send_text("\n\n".join(translate(language, "stranger") for language in CATALOGUES))
+def _tell_stranger(turn: Turn, *, by_email: bool) -> None:
+    """Someone we do not know: explain in both languages (how to join depends on whether the
+    platform identifies people by their e-mail); nothing about them is stored."""
+    key = "stranger.by_email" if by_email else "stranger"
+    turn.send_text("\n\n".join(translate(language, key) for language in CATALOGUES))

@@ -3,26 +3,31 @@ to join and nothing about them is kept."""
 
 from __future__ import annotations
 
-from bot.domain.messages import Inbound
+from bot.domain.messages import Identity, Inbound
 from bot.flows.planning import replan
 from bot.flows.turn import Learner, Turn
 from bot.i18n import CATALOGUES, translate
 from bot.storage import invites
-from bot.storage.models import Enrolment, Identity, Person
+from bot.storage.models import Enrolment, Person
+from bot.storage.models import Identity as IdentityRow
 from bot.storage.repository import person_by_email
 
 # Platforms where the chat identity *is* the person's e-mail, vouched for by whoever runs it.
 EMAIL_IDENTIFIED = frozenset({"console"})
 
 
-async def link_by_email(turn: Turn, inbound: Inbound) -> Person | None:
-    """Link a console identity (its id is the e-mail) to the enrolled person with that e-mail."""
-    if inbound.identity.platform not in EMAIL_IDENTIFIED:
+async def link_by_email(turn: Turn, inbound: Inbound, *, email: str | None = None) -> Person | None:
+    """Link a new identity to the person on a roster with its e-mail: a console identity's id is
+    the e-mail; on a platform with an e-mail directory (Slack) `email` is the address the
+    platform holds for the account. Nobody on a roster has it: None, and nothing is stored."""
+    if inbound.identity.platform in EMAIL_IDENTIFIED:
+        email = inbound.identity.external_id
+    if not email:
         return None
-    person = await person_by_email(turn.session, inbound.identity.external_id)
+    person = await person_by_email(turn.session, email)
     if person is None or person.id is None:
         return None
-    return _link(turn, person, inbound)
+    return link(turn, person, inbound.identity)
 
 
 async def link_by_invite(turn: Turn, inbound: Inbound) -> Person | None:
@@ -49,7 +54,7 @@ async def link_by_invite(turn: Turn, inbound: Inbound) -> Person | None:
         return None
     invite.used_at = turn.now
     turn.session.add(invite)
-    return _link(turn, person, inbound)
+    return link(turn, person, inbound.identity)
 
 
 def _invite_problem(invite: invites.Invite | None, turn: Turn) -> str | None:
@@ -84,14 +89,14 @@ def _first_name(person: Person) -> str:
     return person.name.split(" ", 1)[0]
 
 
-def _link(turn: Turn, person: Person, inbound: Inbound) -> Person:
-    """From now on this chat is this person."""
+def link(turn: Turn, person: Person, identity: Identity) -> Person:
+    """From now on this chat account is this person."""
     assert person.id is not None
     turn.session.add(
-        Identity(
+        IdentityRow(
             person_id=person.id,
-            platform=inbound.identity.platform,
-            external_id=inbound.identity.external_id,
+            platform=identity.platform,
+            external_id=identity.external_id,
             created_at=turn.now,
         )
     )

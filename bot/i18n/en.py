@@ -5,6 +5,11 @@ MESSAGES: dict[str, str] = {
         "Hi! I'm Coachbot, the learning coach of your training programme. I don't know you yet: "
         "join with the personal link your trainer sent you."
     ),
+    "stranger.by_email": (
+        "Hi! I'm Coachbot, the learning coach of your training programme. I don't know you yet: "
+        "the e-mail address of this account is not on the participant list of a programme. "
+        "If you take part in one, ask your trainer to enrol you with this address."
+    ),
     "invite.unknown": (
         "This join link is not valid. Use the personal link your trainer sent you, or ask them for a new one."
     ),

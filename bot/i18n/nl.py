@@ -5,6 +5,11 @@ MESSAGES: dict[str, str] = {
         "Hoi! Ik ben Coachbot, de leercoach van je opleiding. Ik ken je nog niet: "
         "meld je aan via de persoonlijke link die je trainer je stuurde."
     ),
+    "stranger.by_email": (
+        "Hoi! Ik ben Coachbot, de leercoach van je opleiding. Ik ken je nog niet: "
+        "het e-mailadres van dit account staat niet op de deelnemerslijst van een programma. "
+        "Doe je mee aan een opleiding? Vraag je trainer dan om je met dit adres in te schrijven."
+    ),
     "invite.unknown": (
         "Deze aanmeldlink is niet geldig. Gebruik de persoonlijke link die je trainer je stuurde, "
         "of vraag om een nieuwe."

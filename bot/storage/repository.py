@@ -36,6 +36,26 @@ async def person_by_email(session: Session, email: str) -> Person | None:
     return (await session.exec(select(Person).where(Person.email == email.lower()))).first()
 
 
+async def unstarted_without_identity(session: Session, platform: str) -> list[tuple[int, str]]:
+    """(person id, e-mail) of every learner on a roster who has not started and has no identity
+    on `platform`, oldest first: whom an e-mail directory could find before they write."""
+    linked = select(Identity.id).where(
+        col(Identity.person_id) == col(Person.id), col(Identity.platform) == platform
+    )
+    statement = (
+        select(Person.id, Person.email)
+        .join(Enrolment, col(Enrolment.person_id) == col(Person.id))
+        .where(
+            col(Enrolment.removed_at).is_(None),
+            col(Enrolment.started_at).is_(None),
+            ~linked.exists(),
+        )
+        .distinct()
+        .order_by(col(Person.id))
+    )
+    return [(person_id, email) for person_id, email in (await session.exec(statement)).all() if person_id]
+
+
 async def current_enrolment(session: Session, person_id: int) -> Enrolment | None:
     """The person's newest enrolment that is still on a roster."""
     statement = (

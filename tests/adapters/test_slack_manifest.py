@@ -28,6 +28,7 @@ SCOPES_FOR_CALLS = {
     "chat.postMessage": "chat:write",
     "conversations.open": "im:write",
     "users.lookupByEmail": "users:read.email",
+    "users.info": "users:read.email",  # the profile's e-mail needs users:read as well
     "chat.update": "chat:write",
     "chat.postEphemeral": "chat:write",
     "files.completeUploadExternal": "files:write",

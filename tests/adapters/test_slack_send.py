@@ -259,6 +259,30 @@ async def test_lookup_by_email(sender: SlackAdapter, slack_api: FakeSlackApi) ->
     assert all("example.com" not in call.query for call in slack_api.calls)  # never in a URL
 
 
+async def test_email_of_reads_the_profile_address(sender: SlackAdapter, slack_api: FakeSlackApi) -> None:
+    slack_api.add_user("ann@example.com", "U0ANN")
+    slack_api.add_user("gone@example.com", "U0GONE", deleted=True)
+
+    assert await sender.email_of("U0ANN") == "ann@example.com"
+    assert await sender.email_of("U0NOBODY") is None  # users.info: user_not_found
+    assert await sender.email_of("U0GONE") is None
+    assert await sender.email_of("C0GENERAL") is None  # a channel has no address
+    assert [call.params["user"] for call in slack_api.calls_to("users.info")] == [
+        "U0ANN",
+        "U0NOBODY",
+        "U0GONE",
+    ]
+
+
+async def test_email_of_raises_what_is_not_an_answer(sender: SlackAdapter, slack_api: FakeSlackApi) -> None:
+    slack_api.fail_next("users.info", "missing_scope")
+
+    with pytest.raises(SendError) as raised:
+        await sender.email_of("U0ANN")
+
+    assert "missing_scope" in str(raised.value)
+
+
 async def test_lookup_by_email_reports_rate_limits(sender: SlackAdapter, slack_api: FakeSlackApi) -> None:
     slack_api.rate_limit_next("users.lookupByEmail", retry_after=20)
 

@@ -2,10 +2,11 @@
 
 Like bolt-python's tests/mock_web_api_server it answers with canned JSON and records every call
 (method, parameters, headers, the client's TCP port) with counts per method. It keeps just enough
-state to be believable: users by e-mail, DM channels, posted messages with their `ts`, uploaded
-files. Tests script failures with `fail_next` (an `ok: false` error, optionally with an HTTP
-status), `rate_limit_next` (429 with Retry-After) and `drop_next` (the connection closes without
-an answer), and await calls with `wait_for` instead of sleeping.
+state to be believable: users by e-mail (`users.lookupByEmail`; `users.info` shows the address
+in the profile), DM channels, posted messages with their `ts`, uploaded files. Tests script
+failures with `fail_next` (an `ok: false` error, optionally with an HTTP status),
+`rate_limit_next` (429 with Retry-After) and `drop_next` (the connection closes without an
+answer), and await calls with `wait_for` instead of sleeping.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import itertools
 import json
 from collections import Counter, defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -115,11 +117,24 @@ class FakeSlackApi:
     def calls_to(self, method: str) -> list[ApiCall]:
         return [call for call in self.calls if call.method == method]
 
-    async def wait_for(self, method: str, count: int = 1) -> list[ApiCall]:
-        """Wait until `method` was called `count` times (bounded by the test's own timeout)."""
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: self.count(method) >= count), 5)
+    async def wait_for(self, method: str, count: int = 1, *, within: float = 5.0) -> list[ApiCall]:
+        """Wait until `method` was called `count` times (at most `within` seconds)."""
+        await self.wait_until(lambda: self.count(method) >= count, within=within)
         return self.calls_to(method)
+
+    async def wait_until(self, predicate: Callable[[], bool], *, within: float = 5.0) -> None:
+        """Wait until `predicate()` holds, re-checked after every call; fail after `within`
+        seconds, a bound for a broken test, never a way to let time pass."""
+        try:
+            async with self._changed:
+                await asyncio.wait_for(self._changed.wait_for(predicate), within)
+        except TimeoutError:
+            summary = dict(Counter(call.method for call in self.calls))
+            raise AssertionError(f"fake Slack: condition not met; calls: {summary}") from None
+
+    def messages_to(self, channel: str) -> list[dict[str, Any]]:
+        """The messages posted to `channel`, oldest first."""
+        return [message for (to, _), message in sorted(self.messages.items()) if to == channel]
 
     # -- the HTTP side ----------------------------------------------------------------------
 
@@ -189,7 +204,15 @@ class FakeSlackApi:
         return {"ok": True, "user": self._user(user_id)}
 
     def _user(self, user_id: str) -> dict[str, Any]:
-        return {"id": user_id, "team_id": TEAM_ID, "deleted": user_id in self.deleted_users, "is_bot": False}
+        # The address is shown only to apps with users:read.email, which Coachbot's manifest asks.
+        email = next(address for address, known in self.users_by_email.items() if known == user_id)
+        return {
+            "id": user_id,
+            "team_id": TEAM_ID,
+            "deleted": user_id in self.deleted_users,
+            "is_bot": False,
+            "profile": {"email": email, "real_name": "A Person"},
+        }
 
     def _conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
         user = str(params.get("users", ""))

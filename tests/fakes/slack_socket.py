@@ -46,8 +46,8 @@ class FakeSocketModeServer:
             await self._runner.cleanup()
             self._runner = None
 
-    async def wait_connected(self) -> None:
-        await asyncio.wait_for(self._connected.wait(), 5)
+    async def wait_connected(self, *, within: float = 5.0) -> None:
+        await asyncio.wait_for(self._connected.wait(), within)
 
     async def send_event(self, event: dict[str, Any], *, event_id: str, retry_attempt: int = 0) -> str:
         """Send an Events API envelope; returns its envelope id."""
