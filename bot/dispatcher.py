@@ -10,11 +10,13 @@ in its recipient's *lane*: a first-in-first-out queue worked by one task, so a r
 go out one after the other in claim order (due time, replies first, id): the parts of a long
 answer arrive in order, a welcome before the kick-off it announces. Lanes of different
 recipients run side by side, at most `concurrency` sends at once. The run keeps claiming while
-sends are in flight, whenever fewer than `concurrency` recipients have work (and fewer than
-`concurrency + batch_size` rows are held), so sending never stalls between batches and a
-claimed row waits seconds, not the minutes of its lease. When a claim finds nothing, the run
-lets its lanes finish and claims once more (a send can make a row due at once: a moved chat),
-and stops when that finds nothing either.
+sends are in flight, whenever fewer than a batch of rows is waiting or fewer recipients than
+`concurrency` have work (so one busy recipient cannot idle the rest), up to
+`concurrency + 2 * batch_size` rows held. Sending never stalls while a claim runs (a claim
+among thousands of due rows takes tens of milliseconds), and a claimed row waits seconds, not
+the minutes of its lease. When a claim finds nothing, the run lets its lanes finish and claims
+once more (a send can make a row due at once: a moved chat), and stops when that finds nothing
+either.
 
 A row that must be tried again later (rate limit, retryable error, moved chat, block) holds its
 recipient for the rest of the run: their later rows go back to the queue just behind it,
@@ -23,8 +25,8 @@ untried, so a retry never lets a later message overtake an earlier one.
 The platform's limits are the adapter's business (Telegram's `SendLimiter` spaces every send of
 the process); `concurrency` only has to hide the latency of each send. At 30 messages/s with
 50-200 ms per Bot API call plus a few database transactions per row, 6-10 sends must be in
-flight; 16 leaves room for slow calls while keeping few rows claimed and no more concurrent
-database sessions than SQLAlchemy's default pool (5 + 10 overflow) serves without queueing.
+flight; 16 leaves room for slow calls, and stays near the number of database sessions
+SQLAlchemy's default pool holds (5 + 10 overflow) on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -306,7 +308,9 @@ class _Run:
             await self._lanes_finished()  # then claim once more: sends may have made rows due
 
     def _has_room(self) -> bool:
-        return len(self._lanes) < self._concurrency and self._held < self._concurrency + self._batch_size
+        if self._held >= self._concurrency + 2 * self._batch_size:
+            return False
+        return self._held < self._batch_size or len(self._lanes) < self._concurrency
 
     def _add(self, delivery: Delivery) -> None:
         self._held += 1
