@@ -6,7 +6,8 @@ free 127.0.0.1 port, answering each call after 50-100 ms (as Telegram takes 50-2
 database (a temporary SQLite file, or --database-url); a cohort of the bundled program
 `feedback-geven` cut down to one tip (`sbi-model`, 900 characters with two buttons); N learners,
 each with a linked Telegram chat, started a day before the tip's time, each with the tip's
-planned outbox row (the key and time the planner gives it) due now.
+planned outbox row (the key and time the planner gives it) due now. On PostgreSQL the tables
+are then analysed, as autovacuum would have done by the time a planned nudge falls due.
 
 Timed: the real Dispatcher, with the real TelegramAdapter and its real SendLimiter (real time,
 Telegram's limits), sends until nothing in the outbox is unsent. Then the fake's record of
@@ -32,12 +33,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert
+from sqlalchemy import func, insert, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from bot.adapters.telegram import TelegramAdapter
 from bot.adapters.telegram_limits import RateLimits
 from bot.dispatcher import DEFAULT_CONCURRENCY, Dispatcher
+from bot.domain.errors import ConfigError
 from bot.flows.planning import planned_key
 from bot.settings import BUNDLED_CONTENT
 from bot.storage import outbox
@@ -143,6 +146,15 @@ async def seed(db: Database, *, learners: int, due_at: datetime) -> None:
         await _insert(session, Delivery, rows)
 
 
+async def analyze(db: Database) -> None:
+    """PostgreSQL: gather the query planner's statistics, as autovacuum does soon after a cohort
+    import, long before its nudges fall due. Right after a bulk insert, without them, claiming
+    among 5,000 due rows takes 0.75 s instead of 0.07 s."""
+    if db.dialect == "postgresql":
+        async with db.transaction() as session:
+            await (await session.connection()).execute(text("ANALYZE"))
+
+
 async def _insert(session: Any, table: Any, rows: list[dict[str, Any]]) -> None:
     for start in range(0, len(rows), ROWS_PER_INSERT):
         await session.exec(insert(table).values(rows[start : start + ROWS_PER_INSERT]))
@@ -223,6 +235,7 @@ async def measure(options: Options, url: str) -> Result:
     due_at = nudge_due_at(program)
     async with FakeTelegramApi(latency=options.latency, stamp=time.monotonic) as api, Database(url) as db:
         await seed(db, learners=options.learners, due_at=due_at)
+        await analyze(db)
         clock = SimulatedClock(START)
         adapter = TelegramAdapter(token=api.token, base_url=api.base_url, clock=clock)
         await adapter.username()  # getMe once, before the clock starts
@@ -274,7 +287,12 @@ async def main(argv: Sequence[str]) -> int:
     options = parse_options(argv)
     with tempfile.TemporaryDirectory() as folder:
         url = options.database_url or f"sqlite+aiosqlite:///{Path(folder) / 'fanout.db'}"
-        result = await measure(options, url)
+        try:
+            result = await measure(options, url)
+        except ConfigError as error:
+            raise SystemExit(f"telegram_fanout: {error}") from None
+        except IntegrityError:
+            raise SystemExit("telegram_fanout: the database is not empty; give an empty one") from None
     dialect = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     return report(options, dialect, result)
 
