@@ -1,4 +1,5 @@
-"""Fixtures shared across the suite. Database fixtures live in tests/fakes/databases.py."""
+"""Fixtures shared across the suite. Database fixtures live in tests/fakes/databases.py and are
+available everywhere: a test asking for `database` runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,6 +10,15 @@ from content.loader import load_programs
 from content.model import Program
 from scheduler.clock import FrozenClock
 from tests.fakes.apps import MONDAY_BEFORE_S1
+from tests.fakes.databases import (  # noqa: F401  (fixtures)
+    database,
+    database_url,
+    dialect,
+    migrated_database_url,
+    migration_template,
+    postgresql_template,
+    sqlite_template,
+)
 
 
 @pytest.fixture(scope="session")

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from bot.app import App
+from bot.dispatcher import Dispatcher
 from bot.domain.errors import PossiblySent, RateLimited, RecipientBlocked, SendError
 from bot.i18n import translate
 from bot.storage import outbox
+from bot.storage.db import Database
 from bot.storage.models import Delivery, Identity
+from bot.storage.repository import Session
 from content.model import Program
 from scheduler.clock import FrozenClock
 from tests.fakes.apps import app_on, demo_app
+from tests.fakes.gated_adapter import GatedAdapter
 from tests.fakes.memory_adapter import MemoryAdapter
+from tests.storage.seed import EARLIER, NOW, Learner, add_learner
 
 LEARNER = "anna@acme.example"
 
@@ -162,3 +169,188 @@ async def test_a_stranger_is_answered_and_nothing_about_them_is_kept(
     assert [(row.status, row.payload) for row in stranger_rows] == [("sent", {})]
     async with running.database.transaction() as session:
         assert (await session.exec(select(Identity))).all() == []
+
+
+# --- concurrent sending: lanes per recipient, a limit on sends in flight ----------------------
+
+
+def _dispatcher(db: Database, adapter: GatedAdapter, clock: FrozenClock, **options: int) -> Dispatcher:
+    return Dispatcher(database=db, adapters={"console": adapter}, programs={}, clock=clock, **options)
+
+
+async def _reply(
+    db: Database, chat: str, key: str, *, person_id: int | None = None, due_at: datetime = NOW
+) -> None:
+    """A reply row for `chat` (a console identity), from a known person or a stranger."""
+    async with db.transaction() as session:
+        payload = {"to": ["console", chat], "text": f"message {key}", "choices": [], "images": []}
+        await outbox.enqueue(
+            session, key=key, person_id=person_id, kind="reply", due_at=due_at, payload=payload, now=NOW
+        )
+
+
+async def _chat_of(db: Database, learner: Learner) -> str:
+    async with db.transaction() as session:
+        return (
+            (await session.exec(select(Identity).where(Identity.person_id == learner.person_id)))
+            .one()
+            .external_id
+        )
+
+
+async def _by_key(db: Database) -> dict[str, Delivery]:
+    async with db.transaction() as session:
+        return {row.key: row for row in (await session.exec(select(Delivery))).all()}
+
+
+async def test_sends_overlap_up_to_the_concurrency_limit_and_never_beyond(database: Database) -> None:
+    adapter = GatedAdapter()
+    for n in range(10):
+        await _reply(database, f"chat-{n}", f"reply:console:e{n}:0")
+    run = asyncio.create_task(_dispatcher(database, adapter, FrozenClock(NOW), concurrency=4).run_due())
+    await adapter.wait_until(lambda: len(adapter.in_flight) == 4)
+    first = next(iter(adapter.in_flight))
+    adapter.open(first)  # one send ends: its slot goes to the next row at once
+    await adapter.wait_until(lambda: len(adapter.started) == 5 and len(adapter.in_flight) == 4)
+    adapter.open_all()
+    assert await run == 10
+    assert adapter.most_in_flight == 4
+    assert sorted(adapter.sent_keys()) == sorted(f"reply:console:e{n}:0" for n in range(10))
+
+
+async def test_one_recipients_rows_go_one_at_a_time_in_due_order_while_others_are_sent(
+    database: Database,
+) -> None:
+    anna, bert, carl = [await add_learner(database) for _ in range(3)]
+    chats = [await _chat_of(database, learner) for learner in (anna, bert, carl)]
+    parts = [f"reply:console:anna:{n}" for n in range(4)]
+    for key in parts:
+        await _reply(database, chats[0], key, person_id=anna.person_id)
+    await _reply(database, chats[1], "reply:console:bert:0", person_id=bert.person_id)
+    await _reply(database, chats[2], "reply:console:carl:0", person_id=carl.person_id)
+    # Written last but due first: due time decides, not the order of writing.
+    await _reply(database, chats[0], "reply:console:anna:early", person_id=anna.person_id, due_at=EARLIER)
+    adapter = GatedAdapter()
+    # Batches of 2: Anna's rows come in three claims, Bert's and Carl's in the last two.
+    run = asyncio.create_task(_dispatcher(database, adapter, FrozenClock(NOW), batch_size=2).run_due())
+    await adapter.wait_until(lambda: len(adapter.in_flight) == 3)
+    assert sorted(adapter.in_flight.values()) == sorted(chats)
+    assert "reply:console:anna:early" in adapter.in_flight  # claimed earlier, still in flight
+    adapter.open_all()
+    assert await run == 7
+    assert adapter.sent_keys(chats[0]) == ["reply:console:anna:early", *parts]
+    assert adapter.overlapping_recipients == set()
+
+
+async def test_a_failed_or_limited_send_leaves_other_recipients_alone_and_keeps_its_own_order(
+    database: Database,
+) -> None:
+    clock = FrozenClock(NOW)
+    adapter = GatedAdapter(auto_open=True)
+    for chat, count in [("limited", 2), ("failing", 1), ("uncertain", 1), ("fine", 1)]:
+        for n in range(count):
+            await _reply(database, chat, f"reply:console:{chat}:{n}")
+    adapter.fail("reply:console:limited:0", RateLimited("slow down", retry_after=30))
+    adapter.fail("reply:console:failing:0", SendError("network down"))
+    adapter.fail("reply:console:uncertain:0", PossiblySent("internal_error"))
+    dispatcher = _dispatcher(database, adapter, clock)
+    assert await dispatcher.run_due() == 1
+    rows = await _by_key(database)
+    assert rows["reply:console:fine:0"].status == "sent"
+    limited, behind = rows["reply:console:limited:0"], rows["reply:console:limited:1"]
+    assert (limited.status, limited.attempts, limited.due_at) == ("planned", 0, NOW + timedelta(seconds=30))
+    # The second part was not tried: it waits just behind the first.
+    assert "reply:console:limited:1" not in adapter.started
+    assert (behind.status, behind.attempts) == ("planned", 0)
+    assert limited.due_at < behind.due_at <= limited.due_at + timedelta(seconds=1)
+    assert rows["reply:console:failing:0"].status == "failed"
+    assert rows["reply:console:uncertain:0"].status == "dead"
+    clock.advance(timedelta(seconds=31))
+    assert await dispatcher.run_due() == 3
+    assert adapter.sent_keys("limited") == ["reply:console:limited:0", "reply:console:limited:1"]
+    assert adapter.started.count("reply:console:uncertain:0") == 1  # never re-sent
+    assert adapter.duplicates() == []
+
+
+async def test_an_unexpected_error_ends_the_run_after_the_other_sends(database: Database) -> None:
+    adapter = GatedAdapter(auto_open=True)
+    for chat in ("broken", "fine-1", "fine-2"):
+        await _reply(database, chat, f"reply:console:{chat}:0")
+    await _reply(database, "broken", "reply:console:broken:1")
+    adapter.fail("reply:console:broken:0", RuntimeError("a bug"))
+    with pytest.raises(RuntimeError, match="a bug"):
+        await _dispatcher(database, adapter, FrozenClock(NOW)).run_due()
+    rows = await _by_key(database)
+    assert sorted(adapter.sent_keys()) == ["reply:console:fine-1:0", "reply:console:fine-2:0"]
+    # Unknown whether it went out: the lease decides; the next part does not overtake it.
+    assert rows["reply:console:broken:0"].status == "sending"
+    assert rows["reply:console:broken:1"].status == "sending"
+
+
+async def test_many_recipients_get_everything_once_and_in_order(database: Database) -> None:
+    expected: dict[str, list[str]] = {}
+    for n in range(40):
+        chat = f"chat-{n}"
+        expected[chat] = [f"reply:console:e{n}:{part}" for part in range(1 + n % 3)]
+        for key in expected[chat]:
+            await _reply(database, chat, key)
+    adapter = GatedAdapter(auto_open=True)
+    dispatcher = _dispatcher(database, adapter, FrozenClock(NOW), batch_size=7, concurrency=5)
+    assert await dispatcher.run_due() == sum(len(keys) for keys in expected.values())
+    assert adapter.most_in_flight <= 5  # how many overlap depends on timing: see the first test
+    assert adapter.overlapping_recipients == set()
+    assert adapter.duplicates() == []
+    assert {chat: adapter.sent_keys(chat) for chat in expected} == expected
+    assert {row.status for row in (await _by_key(database)).values()} == {"sent"}
+
+
+async def test_two_dispatchers_on_one_database_send_each_row_once(migrated_database_url: str) -> None:
+    first_db, second_db = Database(migrated_database_url), Database(migrated_database_url)
+    async with first_db, second_db:
+        for n in range(30):
+            await _reply(first_db, f"chat-{n}", f"reply:console:e{n}:0")
+        adapters = GatedAdapter(auto_open=True), GatedAdapter(auto_open=True)
+        runs = [
+            _dispatcher(db, adapter, FrozenClock(NOW), batch_size=4, concurrency=3).run_due()
+            for db, adapter in zip((first_db, second_db), adapters, strict=True)
+        ]
+        assert sum(await asyncio.gather(*runs)) == 30
+    keys = adapters[0].sent_keys() + adapters[1].sent_keys()
+    assert len(keys) == len(set(keys)) == 30
+
+
+class _PausingDatabase(Database):
+    """Stops after the next transaction commits until `resume()`: a run caught between its last
+    claim and its end."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.pause_next = False
+        self.paused = asyncio.Event()
+        self._resumed = asyncio.Event()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Session]:
+        pause, self.pause_next = self.pause_next, False
+        async with super().transaction() as session:
+            yield session
+        if pause:
+            self.paused.set()
+            await self._resumed.wait()
+
+    def resume(self) -> None:
+        self._resumed.set()
+
+
+async def test_a_wake_while_a_run_ends_makes_one_more_run(migrated_database_url: str) -> None:
+    adapter = GatedAdapter(auto_open=True)
+    async with _PausingDatabase(migrated_database_url) as db:
+        dispatcher = _dispatcher(db, adapter, FrozenClock(NOW))
+        db.pause_next = True
+        dispatcher.wake()  # the run's one claim finds nothing, and the run is about to end ...
+        await asyncio.wait_for(db.paused.wait(), timeout=5)
+        await _reply(db, "chat-1", "reply:console:e1:0")  # ... when a flow writes a reply
+        dispatcher.wake()
+        db.resume()
+        await dispatcher.drain()
+    assert adapter.sent_keys() == ["reply:console:e1:0"]

@@ -190,8 +190,9 @@ async def test_a_menu_button_on_the_home_adds_the_module_and_the_home_shows_it(s
 
     await slack.press_on_home(ANNA_SLACK, f"m:{FEEDBACK_UP}")
 
+    anna = await _person_id(slack.app, ANNA)
     async with slack.app.database.transaction() as session:
-        enrolment = await current_enrolment(session, await _person_id(slack.app, ANNA))
+        enrolment = await current_enrolment(session, anna)
         assert enrolment is not None
         assert enrolment.id is not None
         rows = await outbox.deliveries_for(session, enrolment_id=enrolment.id)
@@ -262,8 +263,9 @@ async def test_a_failing_publish_does_not_break_the_turn_and_the_next_open_shows
 
     assert slack.publishes_to(ANNA_SLACK) == published + 1  # tried, and Slack said no
     assert any(text.startswith("Gepauzeerd") for text in slack.posted_texts())
+    anna = await _person_id(slack.app, ANNA)
     async with slack.app.database.transaction() as session:
-        enrolment = await current_enrolment(session, await _person_id(slack.app, ANNA))
+        enrolment = await current_enrolment(session, anna)
         assert enrolment is not None
         assert enrolment.paused_at is not None
     assert "home on slack not published" in caplog.text

@@ -18,6 +18,7 @@ import asyncio
 import html
 import itertools
 import json
+import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -143,6 +144,9 @@ class FakeTelegramApi:
 
     token: str = TOKEN
     stamp: Callable[[], float] | None = None  # e.g. a FakeTimer's monotonic, to time calls
+    # Benchmarks: (shortest, longest) seconds before each answer, drawn uniformly, as Telegram
+    # takes 50-200 ms. Tests leave it None: a test never waits on the wall clock.
+    latency: tuple[float, float] | None = None
     calls: list[Call] = field(default_factory=list)
     messages: dict[tuple[int, int], SentMessage] = field(default_factory=dict)
     pending: list[dict[str, Any]] = field(default_factory=list)
@@ -377,7 +381,10 @@ class FakeTelegramApi:
             return await self._get_updates(params, files)
         handler = getattr(self, f"_api_{method}", None)
         response = handler(params, files) if handler else _error(404, "Not Found")
-        return await self._record(method, params, files, response)
+        await self._record(method, params, files, response)
+        if self.latency is not None:
+            await asyncio.sleep(random.uniform(*self.latency))  # the answer's way back
+        return response
 
     async def _record(
         self, method: str, params: dict[str, Any], files: dict[str, Upload], response: web.Response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -80,6 +81,34 @@ async def test_sqlite_transactions_take_the_write_lock_at_once(tmp_path: Path) -
         other.execute("BEGIN IMMEDIATE")
         other.execute("ROLLBACK")
         other.close()
+
+
+async def test_transactions_of_one_process_take_turns_on_sqlite_and_overlap_on_postgresql(
+    database: Database,
+) -> None:
+    inside, most = 0, 0
+
+    async def add(number: int) -> None:
+        nonlocal inside, most
+        async with database.transaction() as session:
+            inside += 1
+            most = max(most, inside)
+            session.add(Person(email=f"p{number}@example.com", name="P", created_at=NOW))
+            await session.flush()
+            await asyncio.sleep(0)  # a turn for the others, inside the transaction
+            inside -= 1
+
+    await asyncio.gather(*(add(number) for number in range(8)))
+    async with database.transaction() as session:
+        assert len((await session.exec(select(Person))).all()) == 8
+    assert most == (1 if database.dialect == "sqlite" else 8)
+
+
+async def test_a_transaction_inside_another_on_the_same_task_raises_on_sqlite(tmp_path: Path) -> None:
+    async with Database(sqlite_url(tmp_path)) as db, db.transaction():
+        with pytest.raises(RuntimeError, match="inside a transaction"):
+            async with db.transaction():
+                pass
 
 
 async def test_a_transaction_commits_on_success_and_rolls_back_on_error(database: Database) -> None:
