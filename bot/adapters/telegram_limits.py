@@ -7,7 +7,8 @@ slots are kept 1/30 s apart in a small calendar rather than behind one pointer, 
 that must wait for its chat does not hold up messages to other chats in the meantime. A wait
 longer than `max_wait` is not waited for: `acquire` raises `RateLimited` at once (so the
 outbox dispatcher can reschedule the delivery instead of holding a worker), and reserves
-nothing.
+nothing. On top of the slots, no more than `per_second` sends are let go in any sliding
+second: a task that wakes late for its slot would otherwise bunch up with the next ones.
 
 Time comes from an injected `Timer`, so tests drive a fake one and never sleep.
 """
@@ -72,6 +73,7 @@ class SendLimiter:
         self._paused_until = 0.0
         self._chats: dict[int, _ChatState] = {}
         self._reservations = 0
+        self._released: deque[float] = deque()  # when sends were let go in the last second
 
     async def acquire(self, chat_id: int) -> None:
         """Wait for the next slot to send to `chat_id`; raise `RateLimited` if it is too far."""
@@ -81,7 +83,23 @@ class SendLimiter:
                 await self._timer.sleep(wait)
             # A 429 may have paused this chat (or everything) while we waited for our slot.
             if self._pause_left(chat_id) <= 0:
+                await self._within_last_second()
                 return
+
+    async def _within_last_second(self) -> None:
+        """Hold a send until fewer than `per_second` went out in the last second. Slots are
+        spaced, but a task that wakes late for its slot would otherwise go out together with
+        the ones whose slots came after it: a burst above the limit that Telegram answers
+        with 429."""
+        released = self._released
+        while True:
+            now = self._timer.monotonic()
+            while released and released[0] <= now - 1.0:
+                released.popleft()
+            if len(released) < self._limits.per_second:
+                released.append(now)
+                return
+            await self._timer.sleep(released[0] + 1.0 - now)
 
     def pause(self, *, seconds: float, chat_id: int | None = None) -> None:
         """Send nothing to `chat_id` (or to anyone, if None) for `seconds` (a 429's retry_after)."""
