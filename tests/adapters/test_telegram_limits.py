@@ -129,3 +129,12 @@ async def test_a_message_waiting_for_its_chat_does_not_hold_up_other_chats(
     timer.on_sleep.append(lambda: seen.append(limiter.wait_for(8)))
     await limiter.acquire(7)  # its slot is a second away; while it waits...
     assert seen == [pytest.approx(1 / 30)]  # ...chat 8 only waits for the global spacing
+
+
+async def test_lifted_limits_never_wait_but_still_honour_a_pause(timer: FakeTimer) -> None:
+    limiter = SendLimiter(limits=RateLimits.lifted(), timer=timer)
+    group = -1001234
+    times = await send_times(limiter, timer, [7] * 50 + [group] * 50 + list(range(1, 101)))
+    assert times == [0.0] * 200
+    limiter.pause(seconds=3.0, chat_id=7)
+    assert await send_times(limiter, timer, [7, 8]) == [3.0, 3.0]
