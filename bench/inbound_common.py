@@ -19,7 +19,7 @@ import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from multiprocessing.connection import Connection
@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from bot.cohorts import import_roster
+from bot.domain.errors import ConfigError
 from bot.storage.db import Database
 from bot.storage.models import Enrolment, Identity, Person
 from content.model import Program
@@ -101,6 +102,9 @@ async def prepare_learners(
     roster_file.write_text(roster_text(count, cohort_id="bench-inbound", now=now), encoding="utf-8")
     roster = parse_roster(roster_file, programs)
     async with Database(url) as database:
+        async with database.transaction() as session:
+            if (await session.exec(select(Person.id).limit(1))).first() is not None:
+                raise SystemExit(f"bench: the database {database.url} is not empty; give it an empty one")
         await import_roster(database, roster, programs, now=now)
         async with database.transaction() as session:
             people = {p.email: p for p in (await session.exec(select(Person))).all()}
@@ -171,6 +175,14 @@ async def until_stopped(connection: Connection) -> None:
         await asyncio.to_thread(connection.recv)
 
 
+def run_bench(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run a bench's `main`; a bad setting (e.g. the database URL) ends it with one line."""
+    try:
+        asyncio.run(main())
+    except ConfigError as error:
+        raise SystemExit(f"bench: {error}") from None
+
+
 # --- the report --------------------------------------------------------------------------------
 
 
@@ -180,7 +192,7 @@ def describe_machine() -> str:
 
 
 def describe_database(url: str | None) -> str:
-    return "SQLite (a fresh file)" if url is None else f"{url.split(':', 1)[0]} ({Database(url).url})"
+    return "SQLite (a fresh file)" if url is None else Database(url).url  # the password masked
 
 
 def report_run(label: str, run: Run, *, expected: int) -> None:

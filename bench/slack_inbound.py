@@ -44,6 +44,7 @@ from inbound_common import (
     prepare_learners,
     report_ratio,
     report_run,
+    run_bench,
     until_stopped,
 )
 from slack_bolt.async_app import AsyncApp, AsyncSay
@@ -223,9 +224,9 @@ async def main(args: argparse.Namespace) -> None:
         f"posting signed events, {in_flight} in flight) runs in a second process"
     )
     coachbot, setup = await measure_coachbot(count, in_flight, programs, database_url=args.database_url)
-    echo = await measure_bolt_echo(count, in_flight)
     print(f"  set-up (untimed): roster import, identities linked, learners started: {setup:.1f} s")
     report_run("Coachbot (App + SlackAdapter HTTP mode, pacer on)", coachbot, expected=count)
+    echo = await measure_bolt_echo(count, in_flight)
     report_run("bare bolt echo app (AsyncApp, say())             ", echo, expected=count)
     report_ratio(coachbot, echo, bare_name="bare bolt app")
 
@@ -247,4 +248,5 @@ def _positive(text: str) -> int:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(parse_args()))
+    arguments = parse_args()
+    run_bench(lambda: main(arguments))

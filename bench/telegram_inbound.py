@@ -41,6 +41,7 @@ from inbound_common import (
     prepare_learners,
     report_ratio,
     report_run,
+    run_bench,
     until_stopped,
 )
 from telegram import Update
@@ -186,9 +187,9 @@ async def main(args: argparse.Namespace) -> None:
     coachbot, setup = await measure_coachbot(
         count, programs, database_url=args.database_url, limits=RateLimits.lifted()
     )
-    echo = await measure_echo_bot(count)
     print(f"  set-up (untimed): roster import, identities linked, learners started: {setup:.1f} s")
     report_run("Coachbot (App + TelegramAdapter polling, flood limits LIFTED)", coachbot, expected=count)
+    echo = await measure_echo_bot(count)
     report_run("bare PTB echo bot (Application polling, no limiter)        ", echo, expected=count)
     report_ratio(coachbot, echo, bare_name="bare echo bot")
     if args.with_limits:
@@ -217,4 +218,5 @@ def _positive(text: str) -> int:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(parse_args()))
+    arguments = parse_args()
+    run_bench(lambda: main(arguments))
