@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench bench-telegram clean
+.PHONY: demo test lint typecheck pytest bench bench-telegram bench-inbound clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ bench: $(STAMP)
 # About 3 minutes: one nudge to 5,000 learners at Telegram's 30 messages/s (docs/performance.md).
 bench-telegram: $(STAMP)
 	$(BIN)/python bench/telegram_fanout.py
+
+# About a minute and a half: 2,000 messages through the whole bot and a bare bot, per platform.
+bench-inbound: $(STAMP)
+	$(BIN)/python bench/telegram_inbound.py
+	$(BIN)/python bench/slack_inbound.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import math
+import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -51,6 +53,12 @@ class RateLimits:
     chat_interval: float = 1.0
     group_per_minute: int = 20
     max_wait: float = 5.0
+
+    @classmethod
+    def lifted(cls) -> RateLimits:
+        """No spacing at all (a 429's pause is still honoured): for measuring the bot itself
+        against a local fake Bot API (bench/telegram_inbound.py), never for Telegram."""
+        return cls(per_second=math.inf, chat_interval=0.0, group_per_minute=sys.maxsize)
 
 
 @dataclass(slots=True)

@@ -30,8 +30,12 @@ _LINK_SCHEMES = ("http://", "https://", "tg://")
 
 def render_parts(markdown: str, *, limit: int = MESSAGE_LIMIT) -> list[str]:
     """The messages to send for one Markdown text: rendered, then split under `limit`."""
-    rendered = render(markdown)
-    return split_html(rendered, limit=limit) if rendered else []
+    rendered = render(markdown).strip()
+    if utf16_length(rendered) <= limit:
+        # Nearly every message fits: one part, as split_html would make it (our HTML is
+        # balanced), without its walk over every character.
+        return [rendered] if _has_text(rendered) else []
+    return split_html(rendered, limit=limit)
 
 
 def render(markdown: str) -> str:

@@ -28,8 +28,15 @@ from bot.flows.turn import Learner, Turn
 from bot.i18n import CATALOGUES, translate
 from bot.storage import events, outbox
 from bot.storage.db import Database
-from bot.storage.models import Cohort, Person
-from bot.storage.repository import Session, current_enrolment, identities_of, identity_of
+from bot.storage.models import Person
+from bot.storage.repository import (
+    Session,
+    current_enrolment,
+    current_enrolment_and_cohort,
+    identities_of,
+    identity_and_person,
+    identity_of,
+)
 from content.model import LANGUAGES, Program
 from scheduler.clock import Clock
 
@@ -164,11 +171,11 @@ class Conversation:
 
     async def _identify(self, event: _Event) -> bool:
         session, inbound = event.turn.session, event.inbound
-        identity = await identity_of(
+        known = await identity_and_person(
             session, platform=inbound.identity.platform, external_id=inbound.identity.external_id
         )
-        if identity is not None:
-            event.person = await session.get(Person, identity.person_id)
+        if known is not None:
+            identity, event.person = known
             if identity.blocked_at is not None:
                 identity.blocked_at = None  # writing to us again means they are back
                 session.add(identity)
@@ -194,9 +201,9 @@ class Conversation:
         assert event.person is not None
         assert event.person.id is not None
         session = event.turn.session
-        enrolment = await current_enrolment(session, event.person.id)
-        cohort = await session.get(Cohort, enrolment.cohort_id) if enrolment else None
-        program = self._programs.get(cohort.program_id) if cohort else None
+        enrolled = await current_enrolment_and_cohort(session, event.person.id)
+        enrolment, cohort = enrolled if enrolled is not None else (None, None)
+        program = self._programs.get(cohort.program_id) if cohort is not None else None
         if enrolment is None or cohort is None or program is None:
             event.turn.language = event.person.language or "nl"
             event.turn.say("not_enrolled")

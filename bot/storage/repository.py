@@ -27,6 +27,19 @@ async def identity_of(session: Session, *, platform: str, external_id: str) -> I
     return (await session.exec(statement)).first()
 
 
+async def identity_and_person(
+    session: Session, *, platform: str, external_id: str
+) -> tuple[Identity, Person] | None:
+    """An identity with its person, in one query: what every inbound event asks first."""
+    statement = (
+        select(Identity, Person)
+        .join(Person, col(Person.id) == col(Identity.person_id))
+        .where(Identity.platform == platform, Identity.external_id == external_id)
+    )
+    found = (await session.exec(statement)).first()
+    return None if found is None else (found[0], found[1])
+
+
 async def identities_of(session: Session, person_id: int) -> Sequence[Identity]:
     statement = select(Identity).where(Identity.person_id == person_id).order_by(col(Identity.id).desc())
     return (await session.exec(statement)).all()
@@ -64,6 +77,18 @@ async def current_enrolment(session: Session, person_id: int) -> Enrolment | Non
         .order_by(col(Enrolment.id).desc())
     )
     return (await session.exec(statement)).first()
+
+
+async def current_enrolment_and_cohort(session: Session, person_id: int) -> tuple[Enrolment, Cohort] | None:
+    """`current_enrolment` with its cohort, in one query: the next thing an inbound event asks."""
+    statement = (
+        select(Enrolment, Cohort)
+        .join(Cohort, col(Cohort.id) == col(Enrolment.cohort_id))
+        .where(Enrolment.person_id == person_id, col(Enrolment.removed_at).is_(None))
+        .order_by(col(Enrolment.id).desc())
+    )
+    found = (await session.exec(statement)).first()
+    return None if found is None else (found[0], found[1])
 
 
 async def enrolments_of_cohort(session: Session, cohort_id: str) -> Sequence[Enrolment]:

@@ -194,3 +194,12 @@ async def test_senders_that_wake_late_never_make_more_than_thirty_in_a_second() 
     assert len(released) == 40
     busiest = max(sum(1 for other in released if moment - 1.0 < other <= moment) for moment in released)
     assert busiest <= 30
+
+
+async def test_lifted_limits_never_wait_but_still_honour_a_pause(timer: FakeTimer) -> None:
+    limiter = SendLimiter(limits=RateLimits.lifted(), timer=timer)
+    group = -1001234
+    times = await send_times(limiter, timer, [7] * 50 + [group] * 50 + list(range(1, 101)))
+    assert times == [0.0] * 200
+    limiter.pause(seconds=3.0, chat_id=7)
+    assert await send_times(limiter, timer, [7, 8]) == [3.0, 3.0]

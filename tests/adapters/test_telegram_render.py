@@ -134,3 +134,20 @@ def test_a_link_split_in_two_keeps_its_target_on_both_parts() -> None:
     assert len(parts) > 1
     assert all(part.startswith('<a href="https://example.com">') for part in parts)
     assert all(html_problem(part) is None for part in parts)
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "Dat begreep ik niet helemaal. Typ /help.",
+        "**Vet** en *schuin*, `code` & [een link](https://example.com/a?b=1&c=2)\n\n- een\n- twee",
+        "> citaat\n\n```python\nx = 1 < 2\n```",
+        "   \n\n",
+        "x" * MESSAGE_LIMIT,
+        "x" * (MESSAGE_LIMIT + 1),
+        "😀" * (MESSAGE_LIMIT // 2 + 1),
+    ],
+)
+def test_render_parts_is_render_then_split(markdown: str) -> None:
+    rendered = render(markdown)
+    assert render_parts(markdown) == (split_html(rendered) if rendered else [])

@@ -1,0 +1,219 @@
+"""What bench/telegram_inbound.py and bench/slack_inbound.py share.
+
+- `prepare_learners`: a cohort of N learners imported with the real `import_roster` (so the
+  outbox holds their planned deliveries, as in production), each linked to one chat identity
+  and marked started, as if they had joined and done the kick-off; their next free text gets
+  the bot's short fallback answer.
+- `PlatformProcess`: the fake platform (and, for Slack, the client posting the events) runs in
+  a second process, so the bot under test has its event loop and a CPU to itself, as it would
+  next to the real Telegram or Slack. The fake measures: from the first request of the run to
+  the moment it recorded the last expected answer.
+- `Run` and `report`: the figures the fake measured and the printed comparison.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from multiprocessing.connection import Connection
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+
+from bot.cohorts import import_roster
+from bot.domain.errors import ConfigError
+from bot.storage.db import Database
+from bot.storage.models import Enrolment, Identity, Person
+from content.model import Program
+from content.roster import parse_roster
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+# The benches import the fakes from tests/fakes, after this module: Python puts only the
+# script's own folder (bench/) on the path.
+if str(REPOSITORY) not in sys.path:
+    sys.path.insert(0, str(REPOSITORY))
+
+COHORT_TIMEZONE = "Europe/Amsterdam"
+LEARNER_TEXT = "Hoe geef ik feedback aan een collega die steeds te laat komt?"
+TARGET_RATIO = 0.5
+SLACK_ACK_DEADLINE = 3.0  # seconds: Slack retries an event not acknowledged within this
+
+
+@dataclass(frozen=True)
+class Run:
+    """What the fake platform saw of one bot: `answered` answers to `chats` distinct chats,
+    `seconds` from the run's first request to the last expected answer."""
+
+    answered: int
+    chats: int
+    seconds: float
+    failed_requests: int = 0
+    ack_seconds: tuple[float, ...] = ()  # Slack: how long each event's POST took to be answered
+
+    @property
+    def per_second(self) -> float:
+        return self.answered / self.seconds if self.seconds > 0 else 0.0
+
+
+# --- the learners ----------------------------------------------------------------------------
+
+
+def roster_text(count: int, *, cohort_id: str, now: datetime) -> str:
+    """A roster of `count` learners of feedback-geven, sessions two, five and eight weeks out,
+    so nothing planned falls due while the bench runs."""
+    local = now.astimezone(ZoneInfo(COHORT_TIMEZONE)).date()
+    s1, s2, s3 = (local + timedelta(weeks=weeks) for weeks in (2, 5, 8))
+    people = "\n".join(f"  - {{email: {learner_email(n)}, name: Learner {n}}}" for n in range(count))
+    return (
+        f"id: {cohort_id}\nprogram: feedback-geven\ntimezone: {COHORT_TIMEZONE}\n"
+        f"sessions: {{s1: {s1}T09:00, s2: {s2}T09:00, s3: {s3}T09:00}}\n"
+        f"participants:\n{people}\n"
+    )
+
+
+def learner_email(n: int) -> str:
+    return f"learner{n}@acme.example"
+
+
+async def prepare_learners(
+    url: str,
+    programs: dict[str, Program],
+    *,
+    count: int,
+    platform: str,
+    external_id: Callable[[int], str],
+    now: datetime,
+    folder: Path,
+) -> float:
+    """Import `count` learners into the database at `url`, link learner n to `external_id(n)`
+    on `platform` and start them; returns the seconds it took."""
+    started = time.perf_counter()
+    roster_file = folder / "roster.yaml"
+    roster_file.write_text(roster_text(count, cohort_id="bench-inbound", now=now), encoding="utf-8")
+    roster = parse_roster(roster_file, programs)
+    async with Database(url) as database:
+        async with database.transaction() as session:
+            if (await session.exec(select(Person.id).limit(1))).first() is not None:
+                raise SystemExit(f"bench: the database {database.url} is not empty; give it an empty one")
+        await import_roster(database, roster, programs, now=now)
+        async with database.transaction() as session:
+            people = {p.email: p for p in (await session.exec(select(Person))).all()}
+            enrolments = {e.person_id: e for e in (await session.exec(select(Enrolment))).all()}
+            for n in range(count):
+                person = people[learner_email(n)]
+                assert person.id is not None
+                identity = Identity(
+                    person_id=person.id, platform=platform, external_id=external_id(n), created_at=now
+                )
+                session.add(identity)
+                enrolment = enrolments[person.id]
+                enrolment.started_at = enrolment.active_since = now
+                session.add(enrolment)
+        async with database.transaction() as session:
+            linked = (await session.exec(select(Identity.id).where(col(Identity.platform) == platform))).all()
+            if len(linked) != count:
+                raise SystemExit(f"bench: {len(linked)} identities linked, expected {count}")
+    return time.perf_counter() - started
+
+
+# --- the fake platform in a second process ----------------------------------------------------
+
+
+class PlatformProcess:
+    """Runs `target(connection, *args)` in a spawned process; messages go both ways over a pipe.
+
+    Use as `async with`: leaving sends "stop", then waits for the process (and ends it if it
+    does not stop in time)."""
+
+    def __init__(self, target: Callable[..., None], *args: Any) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._connection, child = context.Pipe()
+        self._process = context.Process(target=target, args=(child, *args), daemon=True)
+        self._child = child
+
+    async def __aenter__(self) -> PlatformProcess:
+        self._process.start()
+        self._child.close()  # the child holds its own end; a dead child then ends our recv
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        with contextlib.suppress(OSError):  # the process is gone already
+            self._connection.send("stop")
+        await asyncio.to_thread(self._process.join, 10)
+        if self._process.is_alive():
+            self._process.terminate()
+            await asyncio.to_thread(self._process.join, 10)
+        self._connection.close()
+
+    def send(self, message: Any) -> None:
+        self._connection.send(message)
+
+    async def receive(self) -> Any:
+        """The platform's next message; SystemExit if the process died."""
+        try:
+            return await asyncio.to_thread(self._connection.recv)
+        except EOFError:
+            code = self._process.exitcode
+            raise SystemExit(f"bench: the fake platform process ended (exit code {code})") from None
+
+
+async def until_stopped(connection: Connection) -> None:
+    """In the platform process: wait for the bench's "stop"."""
+    with contextlib.suppress(EOFError):
+        await asyncio.to_thread(connection.recv)
+
+
+def run_bench(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run a bench's `main`; a bad setting (e.g. the database URL) ends it with one line."""
+    try:
+        asyncio.run(main())
+    except ConfigError as error:
+        raise SystemExit(f"bench: {error}") from None
+
+
+# --- the report --------------------------------------------------------------------------------
+
+
+def describe_machine() -> str:
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    return f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load} at the start"
+
+
+def describe_database(url: str | None) -> str:
+    return "SQLite (a fresh file)" if url is None else Database(url).url  # the password masked
+
+
+def report_run(label: str, run: Run, *, expected: int) -> None:
+    complete = "" if run.answered >= expected and run.chats >= expected else "  INCOMPLETE"
+    print(
+        f"  {label}: {run.answered} answers to {run.chats} chats in {run.seconds:.2f} s "
+        f"= {run.per_second:.0f}/s{complete}"
+    )
+    if run.failed_requests:
+        print(f"    {run.failed_requests} requests were not answered 200")
+    if run.ack_seconds:
+        acks = sorted(run.ack_seconds)
+        median, p99 = acks[len(acks) // 2], acks[min(len(acks) - 1, len(acks) * 99 // 100)]
+        late = sum(1 for ack in acks if ack > SLACK_ACK_DEADLINE)
+        print(
+            f"    acknowledged in: median {median * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
+            f"slowest {acks[-1] * 1000:.0f} ms; {late} over Slack's {SLACK_ACK_DEADLINE:.0f} s"
+        )
+
+
+def report_ratio(coachbot: Run, bare: Run, *, bare_name: str) -> None:
+    ratio = coachbot.per_second / bare.per_second if bare.per_second else 0.0
+    verdict = "ok" if ratio >= TARGET_RATIO else "BELOW TARGET"
+    print(f"  ratio: Coachbot handles {ratio:.0%} of the {bare_name}'s rate (target >= 50%: {verdict})")

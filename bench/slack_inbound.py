@@ -1,0 +1,252 @@
+"""Benchmark: signed Slack message events handled per second by the full Coachbot, next to a
+bare slack-bolt echo app on the same fake Web API, in one run; prints both and the ratio.
+
+1. Coachbot: the real App (conversation chain, outbox, dispatcher, scheduler) with the real
+   SlackAdapter in HTTP mode (bolt behind aiohttp, signatures checked, each event
+   acknowledged once its effects are committed) on a free port, on a real database (a fresh
+   SQLite file, or `--database-url`). N learners are imported with a roster, each linked to
+   their own Slack user id and started; each sends one direct message (`message.im`), which
+   the bot answers (its short fallback answer) through the outbox with chat.postMessage.
+   The adapter's per-channel pacer (about one post per second per channel) stays ON: every
+   learner has their own DM channel and gets one answer, so it never makes a post wait.
+2. The bare app: a slack-bolt `AsyncApp` with one `message` listener that `say()`s the text
+   back, served by bolt's own aiohttp app (`AsyncApp.web_app`), its Web API client on one
+   shared aiohttp session as Coachbot's is, against a fresh fake with the same N events.
+
+Slack's side runs in a second process: the fake Web API (tests/fakes/slack_api.py) and an
+aiohttp client posting the N signed event callbacks (distinct event ids) with at most
+`--in-flight` requests open at once. It measures from the first POST to the N-th answer it
+recorded (chat.postMessage).
+
+Run: `.venv/bin/python bench/slack_inbound.py [--messages N] [--in-flight K]
+[--database-url URL]`. A PostgreSQL URL must name an EMPTY database (it is migrated and filled).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import tempfile
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from inbound_common import (
+    LEARNER_TEXT,
+    PlatformProcess,
+    Run,
+    describe_database,
+    describe_machine,
+    prepare_learners,
+    report_ratio,
+    report_run,
+    run_bench,
+    until_stopped,
+)
+from slack_bolt.async_app import AsyncApp, AsyncSay
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack import SlackAdapter
+from bot.app import App
+from bot.settings import BUNDLED_CONTENT, Settings
+from content.loader import load_programs
+from content.model import Program
+from scheduler.clock import SystemClock
+from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi
+from tests.fakes.slack_signing import SIGNING_SECRET, SignedPoster, dm_event, event_envelope
+
+EVENTS_PATH = "/slack/events"
+TIMEOUT = 600.0  # seconds Slack's side waits for all answers before it reports what it has
+
+
+def user_of(n: int) -> str:
+    return f"U{n:09d}"
+
+
+# --- Slack's side, in its own process ------------------------------------------------------------
+
+
+class _TimedSlackApi(FakeSlackApi):
+    """The fake Web API, counting answers (chat.postMessage) as they arrive."""
+
+    def __init__(self, expected: int) -> None:
+        super().__init__()
+        self.expected = expected
+        self.answered = 0
+        self.channels: set[str] = set()
+        self.last_answer_at: float | None = None
+        self.all_answered = asyncio.Event()
+
+    def _chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        answer = super()._chat_postMessage(params)
+        self.answered += 1
+        self.channels.add(str(params["channel"]))
+        if self.answered == self.expected:
+            self.last_answer_at = time.perf_counter()
+            self.all_answered.set()
+        return answer
+
+
+def play_slack(connection: Connection, count: int, in_flight: int) -> None:
+    """Slack's process: the fake Web API, then `count` signed DM events posted to the app."""
+    asyncio.run(_play_slack(connection, count, in_flight))
+
+
+async def _play_slack(connection: Connection, count: int, in_flight: int) -> None:
+    api = await _TimedSlackApi(count).start()
+    try:
+        connection.send(api.url)
+        events_url = await asyncio.to_thread(connection.recv)
+        envelopes = [_envelope(n) for n in range(count)]
+        connector = aiohttp.TCPConnector(limit=in_flight)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            poster = SignedPoster(session, events_url)
+            started = time.perf_counter()
+            acks, failed = await _post_all(poster, envelopes, in_flight=in_flight)
+            with contextlib.suppress(TimeoutError):  # then the report says what is missing
+                await asyncio.wait_for(api.all_answered.wait(), TIMEOUT)
+        seconds = (api.last_answer_at or time.perf_counter()) - started
+        run = Run(
+            answered=api.answered,
+            chats=len(api.channels),
+            seconds=seconds,
+            failed_requests=failed,
+            ack_seconds=tuple(acks),
+        )
+        connection.send(run)
+    finally:
+        await api.stop()
+    await until_stopped(connection)
+
+
+def _envelope(n: int) -> dict[str, Any]:
+    event = dm_event(user_of(n), LEARNER_TEXT, ts=f"{1_700_000_000 + n}.000100")
+    return event_envelope(event, event_id=f"EvBENCH{n:09d}")
+
+
+async def _post_all(
+    poster: SignedPoster, envelopes: list[dict[str, Any]], *, in_flight: int
+) -> tuple[list[float], int]:
+    """Post every envelope, at most `in_flight` at a time; returns how long each took to be
+    answered, and how many answers were not 200."""
+    queue = iter(envelopes)
+    acks: list[float] = []
+    failed = 0
+
+    async def worker() -> None:
+        nonlocal failed
+        for envelope in queue:  # workers share one iterator: each envelope is posted once
+            posted = time.perf_counter()
+            answer = await poster.envelope(envelope)
+            acks.append(time.perf_counter() - posted)
+            failed += answer.status != 200
+
+    await asyncio.gather(*(worker() for _ in range(in_flight)))
+    return acks, failed
+
+
+# --- the two apps ------------------------------------------------------------------------------
+
+
+async def measure_coachbot(
+    count: int, in_flight: int, programs: dict[str, Program], *, database_url: str | None
+) -> tuple[Run, float]:
+    """Coachbot against a fresh fake; returns the run and the seconds the set-up took."""
+    clock = SystemClock()
+    with tempfile.TemporaryDirectory() as folder:
+        url = database_url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+        setup = await prepare_learners(
+            url,
+            programs,
+            count=count,
+            platform="slack",
+            external_id=user_of,
+            now=clock.now(),
+            folder=Path(folder),
+        )
+        async with PlatformProcess(play_slack, count, in_flight) as slack:
+            api_url = await slack.receive()
+            adapter = SlackAdapter(
+                bot_token=BOT_TOKEN,
+                signing_secret=SIGNING_SECRET,
+                api_url=api_url,
+                clock=clock,
+                host="127.0.0.1",
+                port=0,
+                path=EVENTS_PATH,
+            )
+            settings = Settings(database_url=url)
+            async with App(
+                settings=settings, clock=clock, adapters=[adapter], programs=programs, run_scheduler=True
+            ):
+                slack.send(f"http://127.0.0.1:{adapter.bound_port}{EVENTS_PATH}")
+                run: Run = await slack.receive()
+    return run, setup
+
+
+async def _echo(event: dict[str, Any], say: AsyncSay) -> None:
+    await say(event["text"])
+
+
+async def measure_bolt_echo(count: int, in_flight: int) -> Run:
+    """The bare bolt echo app, served by bolt's aiohttp app on a free port, against a fresh fake."""
+    async with PlatformProcess(play_slack, count, in_flight) as slack:
+        api_url = await slack.receive()
+        async with aiohttp.ClientSession() as session:
+            client = AsyncWebClient(token=BOT_TOKEN, base_url=api_url, session=session)
+            bolt = AsyncApp(client=client, signing_secret=SIGNING_SECRET)
+            bolt.event("message")(_echo)
+            runner = web.AppRunner(bolt.web_app(path=EVENTS_PATH), access_log=None)
+            await runner.setup()
+            try:
+                await web.TCPSite(runner, "127.0.0.1", 0).start()
+                port = int(runner.addresses[0][1])
+                slack.send(f"http://127.0.0.1:{port}{EVENTS_PATH}")
+                run: Run = await slack.receive()
+            finally:
+                await runner.cleanup()
+    return run
+
+
+# --- the bench ---------------------------------------------------------------------------------
+
+
+async def main(args: argparse.Namespace) -> None:
+    count, in_flight = args.messages, args.in_flight
+    programs = load_programs(BUNDLED_CONTENT)
+    print(f"slack inbound: {count} DM events from {count} learners, one each ({describe_machine()})")
+    print(
+        f"  database: {describe_database(args.database_url)}; Slack's side (fake Web API and the client "
+        f"posting signed events, {in_flight} in flight) runs in a second process"
+    )
+    coachbot, setup = await measure_coachbot(count, in_flight, programs, database_url=args.database_url)
+    print(f"  set-up (untimed): roster import, identities linked, learners started: {setup:.1f} s")
+    report_run("Coachbot (App + SlackAdapter HTTP mode, pacer on)", coachbot, expected=count)
+    echo = await measure_bolt_echo(count, in_flight)
+    report_run("bare bolt echo app (AsyncApp, say())             ", echo, expected=count)
+    report_ratio(coachbot, echo, bare_name="bare bolt app")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=_positive, default=2000, help="events (= learners), default 2000")
+    parser.add_argument("--in-flight", type=_positive, default=32, help="requests open at once, default 32")
+    parser.add_argument(
+        "--database-url", help="postgresql+asyncpg://... of an EMPTY database (default: a fresh SQLite file)"
+    )
+    return parser.parse_args()
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"a whole number greater than 0, not {text!r}")
+    return int(text)
+
+
+if __name__ == "__main__":
+    arguments = parse_args()
+    run_bench(lambda: main(arguments))
