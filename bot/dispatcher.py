@@ -12,7 +12,9 @@ answer arrive in order, a welcome before the kick-off it announces. Lanes of dif
 recipients run side by side, at most `concurrency` sends at once. The run keeps claiming while
 sends are in flight, whenever fewer than a batch of rows is waiting or fewer recipients than
 `concurrency` have work (so one busy recipient cannot idle the rest), up to
-`concurrency + 2 * batch_size` rows held. Sending never stalls while a claim runs (a claim
+`concurrency + 2 * batch_size` rows held; after a claim that took all that was due (less than a
+batch), the next one waits for a send to finish, so replies that arrive one by one are claimed
+a few at a time rather than one claim each (a claim is the dearest transaction). Sending never stalls while a claim runs (a claim
 among thousands of due rows takes tens of milliseconds), and a claimed row waits seconds, not
 the minutes of its lease. When a claim finds nothing, the run lets its lanes finish and claims
 once more (a send can make a row due at once: a moved chat), and stops when that finds nothing
@@ -174,12 +176,10 @@ class Dispatcher:
         return due_at
 
     async def _prepare(self, delivery: Delivery) -> _Prepared | None:
+        if delivery.kind == "reply":  # all it needs is in the row: no transaction
+            platform, external_id = delivery.payload["to"]
+            return _Prepared(Identity(_platform(platform), external_id), reply_from_payload(delivery.payload))
         async with self._database.transaction() as session:
-            if delivery.kind == "reply":
-                platform, external_id = delivery.payload["to"]
-                return _Prepared(
-                    Identity(_platform(platform), external_id), reply_from_payload(delivery.payload)
-                )
             if delivery.enrolment_id is None or delivery.person_id is None:
                 return None
             learner = await load_learner(session, delivery.enrolment_id, self._programs)
@@ -305,11 +305,17 @@ class _Run:
             batch = await self._claim(self._batch_size)
             for delivery in batch:
                 self._add(delivery)
-            if batch:
-                continue
-            if idle:
+            if len(batch) == self._batch_size:
+                continue  # more may be due right now
+            if idle and not batch:
                 return
-            await self._lanes_finished()  # then claim once more: sends may have made rows due
+            if not batch:
+                await self._lanes_finished()  # then claim once more: sends may make rows due
+                continue
+            # Claimed all that was due: claim again once a send finished, so the replies
+            # written meanwhile are claimed together rather than one claim each.
+            self._progress.clear()
+            await self._progress.wait()
 
     def _has_room(self) -> bool:
         if self._held >= self._concurrency + 2 * self._batch_size:
