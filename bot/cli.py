@@ -242,6 +242,9 @@ def _configure_logging(settings: Settings) -> None:
     )
     for name in _OWN_LOGGERS:
         logging.getLogger(name).setLevel(level)
+    # Its warning "skipped: maximum number of running instances" is the normal state while a
+    # long send run (a fan-out) outlasts the dispatch interval; job errors still show.
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
 
 
 async def _serve(settings: Settings, platforms: _Platforms) -> None:

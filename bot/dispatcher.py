@@ -14,8 +14,9 @@ sends are in flight, whenever fewer than a batch of rows is waiting or fewer rec
 `concurrency` have work (so one busy recipient cannot idle the rest), up to
 `concurrency + 2 * batch_size` rows held; after a claim that took all that was due (less than a
 batch), the next one waits for a send to finish, so replies that arrive one by one are claimed
-a few at a time rather than one claim each (a claim is the dearest transaction). Sending never stalls while a claim runs (a claim
-among thousands of due rows takes tens of milliseconds), and a claimed row waits seconds, not
+a few at a time rather than one claim each (a claim is the dearest transaction). Sending never
+stalls while a claim runs (a claim among thousands of due rows takes tens of milliseconds), and
+a claimed row waits seconds, not
 the minutes of its lease. When a claim finds nothing, the run lets its lanes finish and claims
 once more (a send can make a row due at once: a moved chat), and stops when that finds nothing
 either.
