@@ -16,10 +16,9 @@ sends are in flight, whenever fewer than a batch of rows is waiting or fewer rec
 batch), the next one waits for a send to finish, so replies that arrive one by one are claimed
 a few at a time rather than one claim each (a claim is the dearest transaction). Sending never
 stalls while a claim runs (a claim among thousands of due rows takes tens of milliseconds), and
-a claimed row waits seconds, not
-the minutes of its lease. When a claim finds nothing, the run lets its lanes finish and claims
-once more (a send can make a row due at once: a moved chat), and stops when that finds nothing
-either.
+a claimed row waits seconds, not the minutes of its lease. When a claim finds nothing, the run
+lets its lanes finish and claims once more (a send can make a row due at once: a moved chat),
+and stops when that finds nothing either.
 
 A row that must be tried again later (rate limit, retryable error, moved chat, block) holds its
 recipient for the rest of the run: their later rows go back to the queue just behind it,
