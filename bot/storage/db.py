@@ -51,7 +51,6 @@ _EXAMPLES = "e.g. sqlite+aiosqlite:///coach.db or postgresql+asyncpg://user@host
 _BUSY_TIMEOUT = 30.0  # seconds a writer waits for another instead of failing
 _SQLITE_PRAGMAS = (
     f"PRAGMA busy_timeout={int(_BUSY_TIMEOUT * 1000)}",  # first: the pragmas below may wait too
-    "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",  # safe with WAL; a power cut may lose the last commit only
 )
@@ -228,7 +227,22 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     for pragma in _SQLITE_PRAGMAS:
         cursor.execute(pragma)
+    _use_wal(cursor)
     cursor.close()
+
+
+def _use_wal(cursor: Any) -> None:
+    """WAL belongs to the file: once set, it stays. Two processes opening a new file at the
+    same moment both try to set it, and SQLite answers the loser "database is locked" at once,
+    without waiting in its busy handler; the winner's switch is the one that counts."""
+    cursor.execute("PRAGMA journal_mode")
+    if str(cursor.fetchone()[0]).lower() == "wal":
+        return
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    except Exception as error:  # the driver's OperationalError, wrapped by SQLAlchemy's adapter
+        if "locked" not in str(error):
+            raise
 
 
 def _on_sqlite_begin(connection: Connection) -> None:
