@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import multiprocessing
@@ -217,3 +218,19 @@ def report_ratio(coachbot: Run, bare: Run, *, bare_name: str) -> None:
     ratio = coachbot.per_second / bare.per_second if bare.per_second else 0.0
     verdict = "ok" if ratio >= TARGET_RATIO else "BELOW TARGET"
     print(f"  ratio: Coachbot handles {ratio:.0%} of the {bare_name}'s rate (target >= 50%: {verdict})")
+
+
+def inbound_parser(description: str, *, unit: str) -> argparse.ArgumentParser:
+    """The options both inbound benches take: how many messages, and which database."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--messages", type=positive, default=2000, help=f"{unit} (= learners), default 2000")
+    parser.add_argument(
+        "--database-url", help="postgresql+asyncpg://... of an EMPTY database (default: a fresh SQLite file)"
+    )
+    return parser
+
+
+def positive(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"a whole number greater than 0, not {text!r}")
+    return int(text)

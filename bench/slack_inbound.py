@@ -41,6 +41,8 @@ from inbound_common import (
     Run,
     describe_database,
     describe_machine,
+    inbound_parser,
+    positive,
     prepare_learners,
     report_ratio,
     report_run,
@@ -232,19 +234,9 @@ async def main(args: argparse.Namespace) -> None:
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--messages", type=_positive, default=2000, help="events (= learners), default 2000")
-    parser.add_argument("--in-flight", type=_positive, default=32, help="requests open at once, default 32")
-    parser.add_argument(
-        "--database-url", help="postgresql+asyncpg://... of an EMPTY database (default: a fresh SQLite file)"
-    )
+    parser = inbound_parser(__doc__.split("\n\n")[0], unit="events")
+    parser.add_argument("--in-flight", type=positive, default=32, help="requests open at once, default 32")
     return parser.parse_args()
-
-
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) == 0:
-        raise argparse.ArgumentTypeError(f"a whole number greater than 0, not {text!r}")
-    return int(text)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ from inbound_common import (
     Run,
     describe_database,
     describe_machine,
+    inbound_parser,
     prepare_learners,
     report_ratio,
     report_run,
@@ -198,23 +199,11 @@ async def main(args: argparse.Namespace) -> None:
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--messages", type=_positive, default=2000, help="messages (= learners), default 2000"
-    )
-    parser.add_argument(
-        "--database-url", help="postgresql+asyncpg://... of an EMPTY database (default: a fresh SQLite file)"
-    )
+    parser = inbound_parser(__doc__.split("\n\n")[0], unit="messages")
     parser.add_argument(
         "--with-limits", action="store_true", help="also run Coachbot with Telegram's flood limits on (slow)"
     )
     return parser.parse_args()
-
-
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) == 0:
-        raise argparse.ArgumentTypeError(f"a whole number greater than 0, not {text!r}")
-    return int(text)
 
 
 if __name__ == "__main__":
