@@ -40,6 +40,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 import bot.storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from bot.domain.errors import ConfigError
+from bot.storage.sqlite import BEGIN, inline_connector
 
 Dialect = Literal["sqlite", "postgresql"]
 
@@ -165,9 +166,11 @@ def insert_ignoring(
     """`INSERT ... ON CONFLICT (unique) DO NOTHING` in the session's dialect: rows whose
     unique columns already exist are skipped without an error (add `.returning()` to learn which
     were inserted)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table).values(list(rows)).on_conflict_do_nothing(index_elements=list(unique))
-    return sqlite.insert(table).values(list(rows)).on_conflict_do_nothing(index_elements=list(unique))
+    # One row as a dict: SQLAlchemy caches that statement's compiled form; a list of rows (a
+    # multi-row VALUES) it compiles anew each time, which cost an inbound message 0.4 ms.
+    values = dict(rows[0]) if len(rows) == 1 else list(rows)
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return insert(table).values(values).on_conflict_do_nothing(index_elements=list(unique))
 
 
 async def migrate(url: str) -> None:
@@ -209,7 +212,8 @@ def _create_engine(url: URL, *, echo: bool) -> AsyncEngine:
     if _dialect(url) == "postgresql":
         return create_async_engine(url, echo=echo, pool_pre_ping=True)
     _create_folder(url)
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": _BUSY_TIMEOUT})
+    # The connector runs statements on the event loop (sqlite.py says why and when not).
+    engine = create_async_engine(url, echo=echo, async_creator=inline_connector(url, timeout=_BUSY_TIMEOUT))
     event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
     event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
     return engine
@@ -248,7 +252,7 @@ def _use_wal(cursor: Any) -> None:
 def _on_sqlite_begin(connection: Connection) -> None:
     # Take the write lock up front, so a read-then-write transaction never meets another writer
     # halfway (SQLite would fail it with "database is locked" instead of waiting).
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection.exec_driver_sql(BEGIN)
 
 
 def _upgrade_head(connection: Connection) -> None:
