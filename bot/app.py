@@ -58,6 +58,7 @@ class App:
             programs=self.programs,
             clock=clock,
             wake=self.dispatcher.wake,
+            hand_over=self.dispatcher.hand_over,
             on_change=home_changed,
             directories=directories,
         )

@@ -20,6 +20,13 @@ a claimed row waits seconds, not the minutes of its lease. When a claim finds no
 lets its lanes finish and claims once more (a send can make a row due at once: a moved chat),
 and stops when that finds nothing either.
 
+Replies need no claim: the conversation writes a turn's replies already claimed, in the
+transaction of the turn, and hands them over after the commit (`hand_over`); they join the
+lanes of the run under way, or start one. A claim costs a transaction, and was a third of an
+inbound message's database time. While handed-over replies keep the lanes busy, a run that found
+nothing due claims again after every `concurrency` sends rather than waiting for all lanes to
+go idle, so a nudge that falls due in a busy hour waits for a few sends, not for a quiet moment.
+
 A row that must be tried again later (rate limit, retryable error, moved chat, block) holds its
 recipient for the rest of the run: their later rows go back to the queue just behind it,
 untried, so a retry never lets a later message overtake an earlier one.
@@ -107,6 +114,8 @@ class Dispatcher:
         self._run_lock = asyncio.Lock()
         self._woken: asyncio.Task[None] | None = None
         self._wanted = False
+        self._run: _Run | None = None  # the run under way
+        self._handed: list[Delivery] = []  # claimed rows handed over while no run was under way
 
     def wake(self) -> None:
         """Run soon, in the background. Wakes while a woken run is pending or under way make
@@ -114,6 +123,15 @@ class Dispatcher:
         self._wanted = True
         if self._woken is None or self._woken.done():
             self._woken = asyncio.get_running_loop().create_task(self._run_while_wanted())
+
+    def hand_over(self, rows: Sequence[Delivery]) -> None:
+        """Send rows their writer claimed in its transaction (a turn's replies), without a
+        claim: into the lanes of the run under way, else of a run started for them."""
+        if self._run is not None:
+            self._run.take(rows)
+            return
+        self._handed.extend(rows)
+        self.wake()
 
     async def drain(self) -> None:
         """Wait for a woken run to finish (tests, shutdown)."""
@@ -130,7 +148,13 @@ class Dispatcher:
                 concurrency=self._concurrency,
                 batch_size=self._batch_size,
             )
-            return await run.until_done()
+            handed, self._handed = self._handed, []
+            run.take(handed)
+            self._run = run
+            try:
+                return await run.until_done()
+            finally:
+                self._run = None
 
     async def requeue_stale(self, *, lease: timedelta = SENDING_LEASE) -> int:
         """Hand rows left "sending" longer than `lease` (by a crashed process) back to the queue."""
@@ -276,9 +300,15 @@ class _Run:
         self._workers: set[asyncio.Task[None]] = set()
         self._holds: dict[_Recipient, _Hold] = {}  # recipients waiting for a row's retry
         self._held = 0  # rows claimed and not finished
+        self._finished = 0  # rows finished (sent, or due again, or given up)
         self._progress = asyncio.Event()
         self._error: Exception | None = None
         self.sent = 0
+
+    def take(self, rows: Sequence[Delivery]) -> None:
+        """Send rows claimed elsewhere (handed over), in their recipients' lanes."""
+        for delivery in rows:
+            self._add(delivery)
 
     async def until_done(self) -> int:
         """Claim and send until nothing is due; re-raise the first unexpected error at the end."""
@@ -310,7 +340,10 @@ class _Run:
             if idle and not batch:
                 return
             if not batch:
-                await self._lanes_finished()  # then claim once more: sends may make rows due
+                # Claim once more when the lanes are done (a send can make a row due: a moved
+                # chat), or after `concurrency` sends while handed-over replies keep them busy,
+                # so rows that fall due meanwhile wait for a few sends, not for a quiet moment.
+                await self._lanes_finished_or_sent(self._concurrency)
                 continue
             # Claimed all that was due: claim again once a send finished, so the replies
             # written meanwhile are claimed together rather than one claim each.
@@ -343,6 +376,7 @@ class _Run:
                     await self._send(recipient, lane[0])
                 lane.popleft()
                 self._held -= 1
+                self._finished += 1
                 self._progress.set()
         except Exception as error:
             # A bug or a lost database: this row and the lane's rest stay "sending" until the
@@ -366,6 +400,12 @@ class _Run:
         elif outcome.retry_at is not None:
             assert delivery.id is not None
             self._holds[recipient] = _Hold(delivery.id, outcome.retry_at)
+
+    async def _lanes_finished_or_sent(self, count: int) -> None:
+        until = self._finished + count
+        while self._lanes and self._finished < until:  # a lane is gone before its task ends
+            self._progress.clear()
+            await self._progress.wait()
 
     async def _lanes_finished(self) -> None:
         try:

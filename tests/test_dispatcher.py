@@ -9,11 +9,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import select
 
 from bot.app import App
 from bot.dispatcher import Dispatcher
 from bot.domain.errors import PossiblySent, RateLimited, RecipientBlocked, SendError
+from bot.domain.messages import Identity as ChatIdentity
+from bot.domain.messages import Inbound
+from bot.flows.conversation import Conversation
 from bot.i18n import translate
 from bot.storage import outbox
 from bot.storage.db import Database
@@ -354,3 +358,89 @@ async def test_a_wake_while_a_run_ends_makes_one_more_run(migrated_database_url:
         db.resume()
         await dispatcher.drain()
     assert adapter.sent_keys() == ["reply:console:e1:0"]
+
+
+# --- replies handed over by the conversation, claimed in its transaction ----------------------
+
+_CLAIM_UPDATE = "attempts=(deliveries.attempts + "  # the claim's UPDATE; a handed-over row skips it
+
+
+async def _claimed(db: Database, chat: str, key: str) -> Delivery:
+    """A reply row written claimed, as the conversation writes its replies."""
+    async with db.transaction() as session:
+        payload = {"to": ["console", chat], "text": f"message {key}", "choices": [], "images": []}
+        row = await outbox.enqueue_claimed(
+            session, key=key, person_id=None, kind="reply", payload=payload, now=NOW
+        )
+    assert row is not None
+    return row
+
+
+async def test_a_reply_is_handed_to_the_dispatcher_and_sent_without_a_claim(
+    running: App, clock: FrozenClock
+) -> None:
+    adapter = await _started(running, clock)
+    sent_before = len(adapter.sent)
+    claims: list[str] = []
+
+    def capture(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if _CLAIM_UPDATE in statement:
+            claims.append(statement)
+
+    event.listen(running.database.engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        await adapter.say(LEARNER, "/progress", at=clock.now())
+        await running.dispatcher.drain()
+    finally:
+        event.remove(running.database.engine.sync_engine, "before_cursor_execute", capture)
+    answers = adapter.sent[sent_before:]
+    assert answers
+    assert all(m.delivery_key.startswith("reply:console:") for m in answers)
+    assert claims == []
+    rows = {row.key: row for row in await _rows(running)}
+    for answer in answers:
+        assert (rows[answer.delivery_key].status, rows[answer.delivery_key].attempts) == ("sent", 1)
+
+
+async def test_a_handed_over_reply_lost_in_a_crash_is_sent_after_the_lease(
+    tmp_path: Path, programs: dict[str, Program], running: App, clock: FrozenClock
+) -> None:
+    await _started(running, clock)
+    lost: list[Delivery] = []  # the process dies between the commit and the hand-over
+    conversation = Conversation(
+        database=running.database, programs=programs, clock=clock, hand_over=lost.extend
+    )
+    inbound = Inbound(
+        identity=ChatIdentity("console", LEARNER),
+        event_id="lost-1",
+        received_at=clock.now(),
+        text="/progress",
+    )
+    await conversation.handle(inbound)
+    assert [row.status for row in lost] == ["sending"]
+    await running.dispatcher.run_due()  # a claim does not take a row another process holds
+    clock.advance(timedelta(minutes=6))  # past the lease
+    async with app_on(tmp_path, programs, clock, MemoryAdapter()) as restarted:
+        await restarted.dispatcher.run_due()
+        resent = [m.delivery_key for m in _adapter(restarted).sent]
+    assert resent.count(lost[0].key) == 1
+
+
+async def test_rows_falling_due_while_replies_keep_every_lane_busy_are_sent_after_a_few_sends(
+    database: Database,
+) -> None:
+    adapter = GatedAdapter()
+    dispatcher = _dispatcher(database, adapter, FrozenClock(NOW), concurrency=2)
+    handed = [await _claimed(database, f"chat-{n}", f"reply:console:h{n}:0") for n in range(4)]
+    dispatcher.hand_over(handed)
+    await adapter.wait_until(lambda: len(adapter.in_flight) == 2)  # h0, h1; h2, h3 wait
+    await _reply(database, "chat-z", "reply:console:z:0")  # falls due while all that goes on
+    adapter.open("reply:console:h0:0")
+    adapter.open("reply:console:h1:0")
+    await adapter.wait_until(lambda: set(adapter.in_flight) == {"reply:console:h2:0", "reply:console:h3:0"})
+    adapter.open("reply:console:h2:0")  # h3 stays in flight: the lanes are never all idle
+    await adapter.wait_until(lambda: "reply:console:z:0" in adapter.in_flight)
+    assert "reply:console:h3:0" in adapter.in_flight
+    adapter.open_all()
+    await dispatcher.drain()
+    assert sorted(adapter.sent_keys()) == sorted([row.key for row in handed] + ["reply:console:z:0"])

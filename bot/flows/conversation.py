@@ -3,8 +3,10 @@
     dedupe -> identify -> learner -> paused -> handle
 
 Each rule may answer and stop the chain. The replies are written to the outbox in the same
-transaction as the event's effects, then the dispatcher is woken, so replies stay instant and a
-crash never loses or doubles one.
+transaction as the event's effects, so a crash never loses or doubles one. With a `hand_over`
+(the app's dispatcher) they are written already claimed and handed to it after the commit,
+which sends them at once without a claim transaction; otherwise the dispatcher is woken to
+claim them. Either way replies stay instant.
 
 On a platform with an e-mail directory (Slack) an unknown account is identified by the address
 the platform holds for it: the chain stops, the transaction is rolled back, the directory is
@@ -15,7 +17,7 @@ is handled again with the answer. Only an account's first message pays for this.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.domain.directory import EmailDirectory
@@ -28,7 +30,7 @@ from bot.flows.turn import Learner, Turn
 from bot.i18n import CATALOGUES, translate
 from bot.storage import events, outbox
 from bot.storage.db import Database
-from bot.storage.models import Person
+from bot.storage.models import Delivery, Person
 from bot.storage.repository import (
     Session,
     current_enrolment,
@@ -79,6 +81,7 @@ class Conversation:
         programs: Mapping[str, Program],
         clock: Clock,
         wake: Callable[[], None] = lambda: None,
+        hand_over: Callable[[Sequence[Delivery]], None] | None = None,
         on_change: Callable[[int], None] = lambda _person_id: None,
         directories: Mapping[Platform, EmailDirectory] | None = None,
     ) -> None:
@@ -86,6 +89,7 @@ class Conversation:
         self._programs = programs
         self._clock = clock
         self._wake = wake
+        self._hand_over = hand_over  # sends rows claimed for it; None: replies wait for a claim
         self._on_change = on_change  # after the commit, with the person id of a changed learner
         self._directories = dict(directories or {})
 
@@ -131,10 +135,17 @@ class Conversation:
             event = _Event(inbound, Turn(session=session, now=now, language="nl"), lookup=lookup)
             await self._chain(event)
             key = f"reply:{inbound.identity.platform}:{inbound.event_id}"
-            await _enqueue_replies(
-                event.turn, key=key, to=inbound.identity, person=event.person, learner=event.learner
+            claimed = await _enqueue_replies(
+                event.turn,
+                key=key,
+                to=inbound.identity,
+                person=event.person,
+                learner=event.learner,
+                claimed=self._hand_over is not None,
             )
-        if event.turn.replies:
+        if claimed and self._hand_over is not None:
+            self._hand_over(claimed)
+        elif event.turn.replies:
             self._wake()
         if event.changed and event.person is not None and event.person.id is not None:
             self._on_change(event.person.id)
@@ -244,22 +255,46 @@ class Conversation:
 
 
 async def _enqueue_replies(
-    turn: Turn, *, key: str, to: Identity, person: Person | None, learner: Learner | None
-) -> None:
+    turn: Turn,
+    *,
+    key: str,
+    to: Identity,
+    person: Person | None,
+    learner: Learner | None,
+    claimed: bool = False,
+) -> list[Delivery]:
     """The turn's replies as outbox rows `<key>:<n>` addressed to `to`. A stranger's rows have
-    no person: the dispatcher empties them once sent."""
+    no person: the dispatcher empties them once sent. With `claimed`, the rows are written
+    claimed and returned, for the caller to hand to the dispatcher after the commit."""
+    rows: list[Delivery] = []
     for index, reply in enumerate(turn.replies):
         payload = payload_of(reply)
         payload["to"] = [to.platform, to.external_id]
-        await outbox.enqueue(
+        person_id = person.id if person else None
+        enrolment_id = learner.enrolment_id if learner else None
+        if not claimed:
+            await outbox.enqueue(
+                turn.session,
+                key=f"{key}:{index}",
+                person_id=person_id,
+                kind="reply",
+                due_at=turn.now,
+                payload=payload,
+                enrolment_id=enrolment_id,
+            )
+            continue
+        row = await outbox.enqueue_claimed(
             turn.session,
             key=f"{key}:{index}",
-            person_id=person.id if person else None,
+            person_id=person_id,
             kind="reply",
-            due_at=turn.now,
             payload=payload,
-            enrolment_id=learner.enrolment_id if learner else None,
+            now=turn.now,
+            enrolment_id=enrolment_id,
         )
+        if row is not None:
+            rows.append(row)
+    return rows
 
 
 async def _press(turn: Turn, learner: Learner, value: str) -> None:

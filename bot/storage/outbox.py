@@ -98,6 +98,38 @@ async def enqueue(
     return bool(await _insert_new(session, [row]))
 
 
+async def enqueue_claimed(
+    session: AsyncSession,
+    *,
+    key: str,
+    person_id: int | None,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    enrolment_id: int | None = None,
+) -> Delivery | None:
+    """Add one message due `now` and already claimed ("sending", one attempt), for a writer
+    that hands it to this process's dispatcher right after the commit: a reply is sent without a
+    claim transaction. Like a claimed row, it goes back to the queue after the lease if the
+    process dies first. None if a row with `key` exists (nothing is added)."""
+    row = _values(
+        key=key,
+        person_id=person_id,
+        enrolment_id=enrolment_id,
+        kind=kind,
+        occurrence="",
+        due_at=now,
+        payload=payload,
+        created_at=now,
+        status=SENDING,
+        attempts=1,
+        claimed_at=now,
+    )
+    statement = insert_ignoring(session, _DELIVERIES, [row], unique=["key"]).returning(*_DELIVERIES.c)
+    inserted = (await session.exec(statement)).first()
+    return Delivery(**inserted._mapping) if inserted is not None else None
+
+
 async def apply_plan(
     session: AsyncSession,
     *,
@@ -407,7 +439,7 @@ async def _update_if(
 
 
 async def _update_one(session: AsyncSession, delivery_id: int, **values: Any) -> None:
-    await session.exec(update(Delivery).where(col(Delivery.id) == delivery_id).values(**values))
+    await session.exec(update(_DELIVERIES).where(_DELIVERIES.c.id == delivery_id).values(**values))
 
 
 def _one_less(attempts: ColumnElement[int]) -> ColumnElement[int]:
