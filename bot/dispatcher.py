@@ -17,8 +17,9 @@ batch), the next one waits for a send to finish, so replies that arrive one by o
 a few at a time rather than one claim each (a claim is the dearest transaction). Sending never
 stalls while a claim runs (a claim among thousands of due rows takes tens of milliseconds), and
 a claimed row waits seconds, not the minutes of its lease. When a claim finds nothing, the run
-lets its lanes finish and claims once more (a send can make a row due at once: a moved chat),
-and stops when that finds nothing either.
+lets its lanes finish (or, while they stay busy, `concurrency` sends) and claims once more (a
+send can make a row due at once: a moved chat), and stops when it was idle and that finds
+nothing either.
 
 Replies need no claim: the conversation writes a turn's replies already claimed, in the
 transaction of the turn, and hands them over after the commit (`hand_over`); they join the

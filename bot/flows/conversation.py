@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.domain.directory import EmailDirectory
 from bot.domain.messages import Identity, Inbound, InboundAck, MembershipChange, Platform
@@ -270,30 +271,17 @@ async def _enqueue_replies(
     for index, reply in enumerate(turn.replies):
         payload = payload_of(reply)
         payload["to"] = [to.platform, to.external_id]
-        person_id = person.id if person else None
-        enrolment_id = learner.enrolment_id if learner else None
+        row: dict[str, Any] = {
+            "key": f"{key}:{index}",
+            "person_id": person.id if person else None,
+            "enrolment_id": learner.enrolment_id if learner else None,
+            "kind": "reply",
+            "payload": payload,
+        }
         if not claimed:
-            await outbox.enqueue(
-                turn.session,
-                key=f"{key}:{index}",
-                person_id=person_id,
-                kind="reply",
-                due_at=turn.now,
-                payload=payload,
-                enrolment_id=enrolment_id,
-            )
-            continue
-        row = await outbox.enqueue_claimed(
-            turn.session,
-            key=f"{key}:{index}",
-            person_id=person_id,
-            kind="reply",
-            payload=payload,
-            now=turn.now,
-            enrolment_id=enrolment_id,
-        )
-        if row is not None:
-            rows.append(row)
+            await outbox.enqueue(turn.session, due_at=turn.now, **row)
+        elif (written := await outbox.enqueue_claimed(turn.session, now=turn.now, **row)) is not None:
+            rows.append(written)
     return rows
 
 
