@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, cast
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -32,9 +32,10 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.engine import URL, Connection, CursorResult, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.sql.dml import UpdateBase
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -165,12 +166,41 @@ def insert_ignoring(
 ) -> postgresql.Insert | sqlite.Insert:
     """`INSERT ... ON CONFLICT (unique) DO NOTHING` in the session's dialect: rows whose
     unique columns already exist are skipped without an error (add `.returning()` to learn which
-    were inserted)."""
+    were inserted). For one row on a hot path, `InsertIgnoring` is cheaper still."""
     # One row as a dict: SQLAlchemy caches that statement's compiled form; a list of rows (a
     # multi-row VALUES) it compiles anew each time, which cost an inbound message 0.4 ms.
     values = dict(rows[0]) if len(rows) == 1 else list(rows)
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     return insert(table).values(values).on_conflict_do_nothing(index_elements=list(unique))
+
+
+class InsertIgnoring:
+    """`insert_ignoring` of one row at a time, as a statement built once per dialect and run
+    with the row as its parameters.
+
+    Why: SQLAlchemy computes a statement's cache key on every execution of a new statement
+    object, and building one (`.values(row)`) coerces every value; a reused object keeps its key.
+    That was a third of the cost of each of the inbound chain's inserts (docs/performance.md)."""
+
+    def __init__(self, table: Table, *, unique: Sequence[str], returning: Sequence[str] = ()) -> None:
+        self._table = table
+        self._unique = list(unique)
+        self._returning = [table.c[name] for name in returning]
+        self._built: dict[str, UpdateBase] = {}
+
+    async def execute(self, session: AsyncSession, row: Mapping[str, Any]) -> CursorResult[Any]:
+        """Run it for `row` (every row given must name the same columns); the cursor result."""
+        result = await session.exec(self._statement(session.get_bind().dialect.name), params=row)
+        return cast(CursorResult[Any], result)
+
+    def _statement(self, dialect: str) -> UpdateBase:
+        statement = self._built.get(dialect)
+        if statement is None:
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            ignoring = insert(self._table).on_conflict_do_nothing(index_elements=self._unique)
+            statement = ignoring.returning(*self._returning) if self._returning else ignoring
+            self._built[dialect] = statement
+        return statement
 
 
 async def migrate(url: str) -> None:

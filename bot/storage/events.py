@@ -14,10 +14,11 @@ from sqlalchemy import delete
 from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.storage.db import insert_ignoring
+from bot.storage.db import InsertIgnoring
 from bot.storage.models import ProcessedEvent
 
 _EVENTS: Final = SQLModel.metadata.tables["processed_events"]
+_RECORD: Final = InsertIgnoring(_EVENTS, unique=["platform", "event_id"])
 
 
 async def record_event(session: AsyncSession, *, platform: str, event_id: str, now: datetime) -> bool:
@@ -26,8 +27,7 @@ async def record_event(session: AsyncSession, *, platform: str, event_id: str, n
     On PostgreSQL a concurrent transaction recording the same event makes this one wait for
     it: when that one commits this returns False, when it rolls back this returns True."""
     row = {"platform": platform, "event_id": event_id, "processed_at": now}
-    statement = insert_ignoring(session, _EVENTS, [row], unique=["platform", "event_id"])
-    return (await session.exec(statement)).rowcount == 1
+    return (await _RECORD.execute(session, row)).rowcount == 1
 
 
 async def forget_events(session: AsyncSession, *, before: datetime) -> int:

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final, cast
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, true, update
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, literal, or_, true, update
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.storage.db import Database, insert_ignoring
+from bot.storage.db import Database, InsertIgnoring, insert_ignoring
 from bot.storage.models import Delivery, Enrolment, Identity
 from bot.storage.types import UTCDateTime
 
@@ -42,6 +42,9 @@ _ERROR_LENGTH = 300
 # A dozen columns a row: well under the 32,766 bound parameters SQLite and asyncpg take.
 _ROWS_PER_INSERT = 500
 _DELIVERIES: Final = SQLModel.metadata.tables["deliveries"]
+# Statements on every inbound message's path, built once (see `InsertIgnoring` for why).
+_INSERT_CLAIMED: Final = InsertIgnoring(_DELIVERIES, unique=["key"], returning=["id"])
+_UPDATE_ONE: Final = update(_DELIVERIES).where(_DELIVERIES.c.id == bindparam("delivery_id"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +128,8 @@ async def enqueue_claimed(
         attempts=1,
         claimed_at=now,
     )
-    statement = insert_ignoring(session, _DELIVERIES, [row], unique=["key"]).returning(*_DELIVERIES.c)
-    inserted = (await session.exec(statement)).first()
-    return Delivery(**inserted._mapping) if inserted is not None else None
+    inserted = (await _INSERT_CLAIMED.execute(session, row)).first()
+    return Delivery(id=inserted.id, **row) if inserted is not None else None
 
 
 async def apply_plan(
@@ -439,7 +441,8 @@ async def _update_if(
 
 
 async def _update_one(session: AsyncSession, delivery_id: int, **values: Any) -> None:
-    await session.exec(update(_DELIVERIES).where(_DELIVERIES.c.id == delivery_id).values(**values))
+    """Set `values` (column names) on one row."""
+    await session.exec(_UPDATE_ONE, params={"delivery_id": delivery_id, **values})
 
 
 def _one_less(attempts: ColumnElement[int]) -> ColumnElement[int]:

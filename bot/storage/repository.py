@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,6 +22,23 @@ from bot.storage.models import (
 
 Session = AsyncSession
 
+# The inbound chain's lookups, built once and run with parameters: a reused statement keeps
+# its cache key, which SQLAlchemy otherwise computes on every execution (docs/performance.md).
+_IDENTITY_AND_PERSON = (
+    select(Identity, Person)
+    .join(Person, col(Person.id) == col(Identity.person_id))
+    .where(
+        col(Identity.platform) == bindparam("platform"),
+        col(Identity.external_id) == bindparam("external_id"),
+    )
+)
+_CURRENT_ENROLMENT_AND_COHORT = (
+    select(Enrolment, Cohort)
+    .join(Cohort, col(Cohort.id) == col(Enrolment.cohort_id))
+    .where(col(Enrolment.person_id) == bindparam("person_id"), col(Enrolment.removed_at).is_(None))
+    .order_by(col(Enrolment.id).desc())
+)
+
 
 async def identity_of(session: Session, *, platform: str, external_id: str) -> Identity | None:
     statement = select(Identity).where(Identity.platform == platform, Identity.external_id == external_id)
@@ -31,12 +49,8 @@ async def identity_and_person(
     session: Session, *, platform: str, external_id: str
 ) -> tuple[Identity, Person] | None:
     """An identity with its person, in one query: what every inbound event asks first."""
-    statement = (
-        select(Identity, Person)
-        .join(Person, col(Person.id) == col(Identity.person_id))
-        .where(Identity.platform == platform, Identity.external_id == external_id)
-    )
-    found = (await session.exec(statement)).first()
+    params = {"platform": platform, "external_id": external_id}
+    found = (await session.exec(_IDENTITY_AND_PERSON, params=params)).first()
     return None if found is None else (found[0], found[1])
 
 
@@ -81,13 +95,7 @@ async def current_enrolment(session: Session, person_id: int) -> Enrolment | Non
 
 async def current_enrolment_and_cohort(session: Session, person_id: int) -> tuple[Enrolment, Cohort] | None:
     """`current_enrolment` with its cohort, in one query: the next thing an inbound event asks."""
-    statement = (
-        select(Enrolment, Cohort)
-        .join(Cohort, col(Cohort.id) == col(Enrolment.cohort_id))
-        .where(Enrolment.person_id == person_id, col(Enrolment.removed_at).is_(None))
-        .order_by(col(Enrolment.id).desc())
-    )
-    found = (await session.exec(statement)).first()
+    found = (await session.exec(_CURRENT_ENROLMENT_AND_COHORT, params={"person_id": person_id})).first()
     return None if found is None else (found[0], found[1])
 
 

@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError, StatementError
-from sqlmodel import select
+from sqlmodel import SQLModel, select
 
 from bot.domain.errors import ConfigError
-from bot.storage.db import Database, migrate, parse_url
+from bot.storage.db import Database, InsertIgnoring, migrate, parse_url
 from bot.storage.models import Identity, Person
 from tests.fakes.databases import sqlite_url
 from tests.storage.seed import NOW
@@ -170,3 +171,21 @@ async def test_lifecycle(tmp_path: Path) -> None:
     await db.close()
     with pytest.raises(RuntimeError, match="not open"):
         _ = db.engine
+
+
+async def test_insert_ignoring_runs_one_statement_object_for_every_row(database: Database) -> None:
+    table = SQLModel.metadata.tables["processed_events"]
+    insert = InsertIgnoring(table, unique=["platform", "event_id"], returning=["event_id"])
+    executed: list[object] = []
+    engine = database.engine.sync_engine
+    event.listen(engine, "before_execute", lambda _c, statement, *_: executed.append(statement))
+    async with database.transaction() as session:
+        first = await insert.execute(session, {"platform": "slack", "event_id": "E1", "processed_at": NOW})
+        assert first.scalars().all() == ["E1"]
+        again = await insert.execute(session, {"platform": "slack", "event_id": "E1", "processed_at": NOW})
+        assert again.scalars().all() == []  # the existing row is skipped, not an error
+        other = await insert.execute(session, {"platform": "slack", "event_id": "E2", "processed_at": NOW})
+        assert other.scalars().all() == ["E2"]
+    # One object, built once: SQLAlchemy computes its cache key once, not per row.
+    assert len(executed) == 3
+    assert len({id(statement) for statement in executed}) == 1
