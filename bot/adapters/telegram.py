@@ -5,7 +5,9 @@ Receiving runs in one of two modes:
 - long polling (default): our own `getUpdates` loop, because the offset is what confirms an
   update to Telegram. The loop only moves the offset past an update after `on_inbound` for it
   returned, so a crash between fetch and handling loses nothing (PTB's `Updater` advances the
-  offset as soon as updates are queued, which is why it is not used);
+  offset as soon as updates are queued, which is why it is not used). The updates of one answer
+  are handed over together, each chat's in order, so the core can commit them in one
+  transaction;
 - webhook: an aiohttp server that checks Telegram's secret header in constant time, awaits
   `on_inbound` and only then answers 200, so a failed update gets a non-2xx and is re-delivered.
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hmac
+import itertools
 import json
 import logging
 import re
@@ -262,13 +265,31 @@ class TelegramAdapter:
             return None
 
     async def _handle_batch(self, updates: Sequence[Update]) -> list[int]:
-        """Handle updates in order until one fails; return the ids handled."""
-        handled: list[int] = []
+        """Handle a getUpdates answer; return the ids handled, in order, up to the first that
+        failed (Telegram delivers it and those after it again; the core recognises the ones it
+        handled already).
+
+        Each chat's updates are handled one after the other, and a chat's failed update holds
+        back its later ones, so a chat is never answered out of order. Different chats go side
+        by side: the core commits events that arrive together in one transaction."""
+        if self._stopping.is_set():
+            return []
+        chats: dict[int, list[Update]] = {}
         for update in updates:
-            if self._stopping.is_set() or not await self._handle_logged(update):
-                break
-            handled.append(update.update_id)
-        return handled
+            chat = update.effective_chat
+            chats.setdefault(chat.id if chat is not None else -update.update_id, []).append(update)
+        handled: set[int] = set()
+        await asyncio.gather(
+            *(self._handle_in_order(chat_updates, handled) for chat_updates in chats.values())
+        )
+        return list(itertools.takewhile(handled.__contains__, (update.update_id for update in updates)))
+
+    async def _handle_in_order(self, updates: Sequence[Update], handled: set[int]) -> None:
+        """One chat's updates, until one fails; the ids handled are added to `handled`."""
+        for update in updates:
+            if not await self._handle_logged(update):
+                return
+            handled.add(update.update_id)
 
     async def _confirm(self, offset: int | None) -> None:
         """Tell Telegram the last handled updates are done, so a restart does not refetch them."""

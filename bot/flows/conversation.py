@@ -1,9 +1,12 @@
-"""The core's inbound entry point: one event, one transaction, an explicit chain of rules.
+"""The core's inbound entry point: an explicit chain of rules per event, in a transaction.
 
     dedupe -> identify -> learner -> paused -> handle
 
 Each rule may answer and stop the chain. The replies are written to the outbox in the same
-transaction as the event's effects, so a crash never loses or doubles one. With a `hand_over`
+transaction as the event's effects, so a crash never loses or doubles one. Events that arrive
+while others are being handled share one transaction (a group commit, `_handle_group`): its
+fixed cost and the senders' lookups are paid once per group; an event that fails is handled
+again alone, so its failure stays its own. With a `hand_over`
 (the app's dispatcher) they are written already claimed and handed to it after the commit,
 which sends them at once without a claim transaction; otherwise the dispatcher is woken to
 claim them. Either way replies stay instant.
@@ -19,11 +22,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.domain.directory import EmailDirectory
 from bot.domain.messages import Identity, Inbound, InboundAck, MembershipChange, Platform
 from bot.flows import answers, choices, membership, menu, onboarding, progress
+from bot.flows.batching import Batcher
 from bot.flows.delivering import payload_of
 from bot.flows.learners import load_learner
 from bot.flows.planning import replan
@@ -33,6 +38,7 @@ from bot.storage import events, outbox
 from bot.storage.db import Database
 from bot.storage.models import Delivery, Person
 from bot.storage.repository import (
+    Senders,
     Session,
     current_enrolment,
     current_enrolment_and_cohort,
@@ -49,6 +55,8 @@ log = logging.getLogger(__name__)
 WHILE_PAUSED = frozenset({"resume", "help", "language", "journal", "progress", "start"})
 # Commands that change what a learner's home view shows (the others only answer).
 CHANGES_HOME = frozenset({"start", "pause", "resume", "language"})
+# Events handled in one transaction at most: a Telegram getUpdates answer holds up to 100.
+GROUP_SIZE = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +71,7 @@ class _Event:
     inbound: Inbound
     turn: Turn
     lookup: _Lookup | None = None
+    senders: Senders | None = None  # what the group's one query found; None: ask one by one
     person: Person | None = None
     learner: Learner | None = None
     changed: bool = False  # the learner's state changed: their home view is out of date
@@ -70,6 +79,16 @@ class _Event:
 
 class _EmailNeeded(Exception):
     """An unknown account on an e-mail platform: leave the transaction and ask its directory."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Handled:
+    """One event's outcome, for what happens after its transaction commits."""
+
+    ack: InboundAck
+    claimed: Sequence[Delivery] = ()  # replies written claimed, for the dispatcher
+    replied: bool = False  # replies were written (claimed or not)
+    changed_person: int | None = None  # a learner whose home view is out of date
 
 
 class Conversation:
@@ -93,16 +112,17 @@ class Conversation:
         self._hand_over = hand_over  # sends rows claimed for it; None: replies wait for a claim
         self._on_change = on_change  # after the commit, with the person id of a changed learner
         self._directories = dict(directories or {})
+        self._group = Batcher(self._handle_group, max_size=GROUP_SIZE)
 
     async def handle(self, inbound: Inbound) -> InboundAck:
-        """Handle one event. A directory's failure (e.g. `RateLimited`) is raised, not answered,
-        so the platform delivers the event again rather than a learner being called a stranger."""
-        try:
-            return await self._handle(inbound, lookup=None)
-        except _EmailNeeded:
-            directory = self._directories[inbound.identity.platform]
-            email = await directory.email_of(inbound.identity.external_id)
-            return await self._handle(inbound, lookup=_Lookup(email))
+        """Handle one event. Events that arrive while others are being handled are handled
+        together, in one transaction (`_handle_group`). A directory's failure (e.g.
+        `RateLimited`) is raised, not answered, so the platform delivers the event again rather
+        than a learner being called a stranger."""
+        outcome = await self._group.submit(inbound)
+        # Here, not in the group's task: the caller's own flow goes on right after, as when it
+        # committed the event itself (a console run sends the replies it just handed over).
+        return self._after_commit(outcome)
 
     async def welcome(self, identity: Identity, person_id: int) -> bool:
         """Link an account found by e-mail to a roster learner who has not started, and start
@@ -124,34 +144,81 @@ class Conversation:
         self._on_change(person_id)  # their home now shows the started journey
         return True
 
-    async def _handle(self, inbound: Inbound, *, lookup: _Lookup | None) -> InboundAck:
+    async def _handle_group(self, inbounds: Sequence[Inbound]) -> Sequence[_Handled | Exception]:
+        """Events that arrived together, in order, in one transaction: its fixed cost and the
+        senders' lookups are paid once for all. If any of them fails, or an unknown account
+        needs its platform's directory, that transaction is rolled back and each event is
+        handled alone, so an event's failure stays its own."""
+        if len(inbounds) > 1:
+            try:
+                outcomes = await self._in_one_transaction(inbounds)
+            except Exception as error:
+                log.info("%d events handled one by one (%s)", len(inbounds), type(error).__name__)
+            else:
+                return outcomes
+        return [await self._alone(inbound) for inbound in inbounds]
+
+    async def _in_one_transaction(self, inbounds: Sequence[Inbound]) -> list[_Handled]:
         now = self._clock.now()
+        accounts = {(inbound.identity.platform, inbound.identity.external_id) for inbound in inbounds}
         async with self._database.transaction() as session:
-            fresh = await events.record_event(
-                session, platform=inbound.identity.platform, event_id=inbound.event_id, now=now
-            )
-            if not fresh:
-                log.info("duplicate event %s:%s ignored", inbound.identity.platform, inbound.event_id)
-                return InboundAck(accepted=False)
-            event = _Event(inbound, Turn(session=session, now=now, language="nl"), lookup=lookup)
-            await self._chain(event)
-            key = f"reply:{inbound.identity.platform}:{inbound.event_id}"
-            claimed = await _enqueue_replies(
-                event.turn,
-                key=key,
-                to=inbound.identity,
-                person=event.person,
-                learner=event.learner,
-                claimed=self._hand_over is not None,
-            )
-        if claimed and self._hand_over is not None:
-            self._hand_over(claimed)
-        elif event.turn.replies:
+            senders = await Senders.load(session, accounts)
+            return [await self._turn(session, inbound, now=now, senders=senders) for inbound in inbounds]
+
+    async def _alone(self, inbound: Inbound) -> _Handled | Exception:
+        """One event in its own transaction; its error is returned, for its caller to raise."""
+        try:
+            try:
+                return await self._handle(inbound, lookup=None)
+            except _EmailNeeded:
+                directory = self._directories[inbound.identity.platform]
+                email = await directory.email_of(inbound.identity.external_id)
+                return await self._handle(inbound, lookup=_Lookup(email))
+        except Exception as error:
+            return error
+
+    async def _handle(self, inbound: Inbound, *, lookup: _Lookup | None) -> _Handled:
+        async with self._database.transaction() as session:
+            return await self._turn(session, inbound, now=self._clock.now(), lookup=lookup)
+
+    async def _turn(
+        self,
+        session: Session,
+        inbound: Inbound,
+        *,
+        now: datetime,
+        lookup: _Lookup | None = None,
+        senders: Senders | None = None,
+    ) -> _Handled:
+        """One event's effects and replies, in the caller's transaction."""
+        platform = inbound.identity.platform
+        if not await events.record_event(session, platform=platform, event_id=inbound.event_id, now=now):
+            log.info("duplicate event %s:%s ignored", platform, inbound.event_id)
+            return _Handled(InboundAck(accepted=False))
+        turn = Turn(session=session, now=now, language="nl")
+        event = _Event(inbound, turn, lookup=lookup, senders=senders)
+        await self._chain(event)
+        claimed = await _enqueue_replies(
+            turn,
+            key=f"reply:{platform}:{inbound.event_id}",
+            to=inbound.identity,
+            person=event.person,
+            learner=event.learner,
+            claimed=self._hand_over is not None,
+        )
+        changed = event.person.id if event.changed and event.person is not None else None
+        ack = InboundAck(accepted=turn.accepted, notice=turn.notice, chosen_label=turn.chosen_label)
+        return _Handled(ack, claimed=claimed, replied=bool(turn.replies), changed_person=changed)
+
+    def _after_commit(self, outcome: _Handled) -> InboundAck:
+        """Send the replies (hand them over, or wake the dispatcher) and report a changed home."""
+        if outcome.claimed and self._hand_over is not None:
+            self._hand_over(outcome.claimed)
+        elif outcome.replied:
             self._wake()
-        if event.changed and event.person is not None and event.person.id is not None:
-            self._on_change(event.person.id)
-        turn = event.turn
-        return InboundAck(accepted=turn.accepted, notice=turn.notice, chosen_label=turn.chosen_label)
+        if outcome.changed_person is not None:
+            self._on_change(outcome.changed_person)
+        return outcome.ack
 
     async def _unstarted_learner(
         self, session: Session, identity: Identity, person_id: int
@@ -183,9 +250,10 @@ class Conversation:
 
     async def _identify(self, event: _Event) -> bool:
         session, inbound = event.turn.session, event.inbound
-        known = await identity_and_person(
-            session, platform=inbound.identity.platform, external_id=inbound.identity.external_id
-        )
+        account = (inbound.identity.platform, inbound.identity.external_id)
+        known = event.senders.people.get(account) if event.senders is not None else None
+        if known is None:
+            known = await identity_and_person(session, platform=account[0], external_id=account[1])
         if known is not None:
             identity, event.person = known
             if identity.blocked_at is not None:
@@ -213,7 +281,9 @@ class Conversation:
         assert event.person is not None
         assert event.person.id is not None
         session = event.turn.session
-        enrolled = await current_enrolment_and_cohort(session, event.person.id)
+        enrolled = event.senders.enrolments.get(event.person.id) if event.senders is not None else None
+        if enrolled is None:
+            enrolled = await current_enrolment_and_cohort(session, event.person.id)
         enrolment, cohort = enrolled if enrolled is not None else (None, None)
         program = self._programs.get(cohort.program_id) if cohort is not None else None
         if enrolment is None or cohort is None or program is None:

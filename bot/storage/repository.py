@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam
@@ -38,6 +39,24 @@ _CURRENT_ENROLMENT_AND_COHORT = (
     .where(col(Enrolment.person_id) == bindparam("person_id"), col(Enrolment.removed_at).is_(None))
     .order_by(col(Enrolment.id).desc())
 )
+# The same for a group of events at once (see `Senders`).
+_IDENTITIES_AND_PEOPLE = (
+    select(Identity, Person)
+    .join(Person, col(Person.id) == col(Identity.person_id))
+    .where(
+        col(Identity.platform) == bindparam("platform"),
+        col(Identity.external_id).in_(bindparam("external_ids", expanding=True)),
+    )
+)
+_CURRENT_ENROLMENTS_AND_COHORTS = (
+    select(Enrolment, Cohort)
+    .join(Cohort, col(Cohort.id) == col(Enrolment.cohort_id))
+    .where(
+        col(Enrolment.person_id).in_(bindparam("person_ids", expanding=True)),
+        col(Enrolment.removed_at).is_(None),
+    )
+    .order_by(col(Enrolment.id).desc())
+)
 
 
 async def identity_of(session: Session, *, platform: str, external_id: str) -> Identity | None:
@@ -52,6 +71,36 @@ async def identity_and_person(
     params = {"platform": platform, "external_id": external_id}
     found = (await session.exec(_IDENTITY_AND_PERSON, params=params)).first()
     return None if found is None else (found[0], found[1])
+
+
+@dataclass(frozen=True, slots=True)
+class Senders:
+    """The accounts behind a group of events, each with its person and that person's current
+    enrolment and cohort, found with one query each for the whole group: what
+    `identity_and_person` and `current_enrolment_and_cohort` would answer one by one.
+
+    A sender missing here is not known (yet): the caller asks one by one, so an account linked
+    by an earlier event of the same group is found."""
+
+    people: Mapping[tuple[str, str], tuple[Identity, Person]]
+    enrolments: Mapping[int, tuple[Enrolment, Cohort]]
+
+    @classmethod
+    async def load(cls, session: Session, accounts: Collection[tuple[str, str]]) -> Senders:
+        """`accounts` are (platform, external id) pairs."""
+        people: dict[tuple[str, str], tuple[Identity, Person]] = {}
+        for platform in {platform for platform, _ in accounts}:
+            ids = sorted({external_id for known, external_id in accounts if known == platform})
+            params = {"platform": platform, "external_ids": ids}
+            for identity, person in (await session.exec(_IDENTITIES_AND_PEOPLE, params=params)).all():
+                people[(identity.platform, identity.external_id)] = (identity, person)
+        person_ids = sorted({person.id for _, person in people.values() if person.id is not None})
+        enrolments: dict[int, tuple[Enrolment, Cohort]] = {}
+        if person_ids:
+            found = await session.exec(_CURRENT_ENROLMENTS_AND_COHORTS, params={"person_ids": person_ids})
+            for enrolment, cohort in found.all():
+                enrolments.setdefault(enrolment.person_id, (enrolment, cohort))  # newest first
+        return cls(people, enrolments)
 
 
 async def identities_of(session: Session, person_id: int) -> Sequence[Identity]:

@@ -18,6 +18,7 @@ from tests.fakes.telegram_api import FakeTelegramApi, FakeTimer
 
 NOW = datetime(2027, 1, 12, 9, 30, tzinfo=UTC)
 LEARNER = 4242
+OTHER_LEARNER = 4343
 GROUP = -1001234
 SECRET = "s3cret-token_for-tests"
 
@@ -196,6 +197,35 @@ async def test_an_update_whose_handling_fails_is_fetched_again(
     # The offset never passed `first` before its handling succeeded.
     assert offsets[:2] == [None, None]
     assert offsets[-1] == second + 1
+
+
+async def test_chats_of_one_batch_are_handled_side_by_side_and_each_chat_in_order(
+    api: FakeTelegramApi, core: Core, started: AdapterFactory
+) -> None:
+    """The core commits events that arrive together in one transaction, so the adapter hands
+    over one update of every chat at once; a chat's next update waits for its previous one."""
+    release = asyncio.Event()
+    entered: list[str] = []
+    both_entered = asyncio.Event()
+
+    async def slow(inbound: Inbound) -> InboundAck:
+        entered.append(inbound.text)
+        if len(entered) == 2:
+            both_entered.set()
+        await release.wait()
+        return InboundAck(accepted=True)
+
+    core.on_inbound = slow  # type: ignore[method-assign]
+    api.push_text(LEARNER, "een")
+    api.push_text(OTHER_LEARNER, "a")
+    api.push_text(LEARNER, "twee")
+    await started()
+    await asyncio.wait_for(both_entered.wait(), timeout=10)  # a guard: one at a time would hang
+    assert entered == ["een", "a"]  # "twee" waits for "een" of the same chat
+    release.set()
+    await handled(api)
+    assert entered == ["een", "a", "twee"]
+    assert api.pending == []
 
 
 async def test_an_update_is_not_confirmed_while_it_is_being_handled(

@@ -1,0 +1,69 @@
+"""Group commit: concurrent callers' items handled together, a batch at a time.
+
+`Batcher.submit(item)` queues the item and waits for its result. One worker takes everything
+queued (up to `max_size`), hands it to `work` as one batch, and gives each caller its own result
+or error; items that arrive while a batch is under way form the next one. Nothing waits on a
+timer: a lone item goes at once, and batches grow only when items arrive faster than they are
+handled, which is exactly when handling them together pays.
+
+The inbound chain uses it so that the events that arrive together (a Telegram `getUpdates`
+answer, Slack's concurrent requests) share one transaction (bot/flows/conversation.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
+
+_In = TypeVar("_In")
+_Out = TypeVar("_Out")
+
+Work = Callable[[Sequence[_In]], Awaitable[Sequence["_Out | Exception"]]]
+
+
+class Batcher(Generic[_In, _Out]):
+    """Hands what concurrent callers submit to `work` in batches of at most `max_size`.
+
+    `work` gets the items in the order they were submitted and returns one result or exception
+    per item, in that order. If `work` itself raises, every caller of that batch gets the error.
+    A caller that stops waiting (cancelled) does not stop its batch: the work it asked for
+    completes, so a batch's items share one outcome."""
+
+    def __init__(self, work: Work[_In, _Out], *, max_size: int) -> None:
+        if max_size < 1:
+            raise ValueError("max_size must be at least 1")
+        self._work = work
+        self._max_size = max_size
+        self._queue: list[tuple[_In, asyncio.Future[_Out]]] = []
+        self._worker: asyncio.Task[None] | None = None
+
+    async def submit(self, item: _In) -> _Out:
+        """`work`'s result for `item` (or its exception, raised)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[_Out] = loop.create_future()
+        self._queue.append((item, future))
+        if self._worker is None or self._worker.done():
+            self._worker = loop.create_task(self._drain())
+        return await future
+
+    async def drain(self) -> None:
+        """Wait until every submitted item was handled (shutdown, tests)."""
+        while self._worker is not None and not self._worker.done():
+            await asyncio.shield(self._worker)
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch = self._queue[: self._max_size]
+            del self._queue[: self._max_size]
+            try:
+                results = await self._work([item for item, _ in batch])
+            except Exception as error:
+                results = [error] * len(batch)
+            for (_, future), result in zip(batch, results, strict=True):
+                if future.done():  # its caller stopped waiting
+                    continue
+                if isinstance(result, Exception):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)

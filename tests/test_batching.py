@@ -1,0 +1,92 @@
+"""The group commit's batcher: who goes together, and who gets which result."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import pytest
+
+from bot.flows.batching import Batcher
+
+
+class Work:
+    """Doubles each item; fails the items named in `failing`; can be held at a gate."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[int]] = []
+        self.failing: set[int] = set()
+        self.gate: asyncio.Event | None = None
+        self.started = asyncio.Event()  # set when the first batch begins
+
+    async def __call__(self, items: Sequence[int]) -> list[int | Exception]:
+        self.batches.append(list(items))
+        self.started.set()
+        if self.gate is not None:
+            await self.gate.wait()
+        return [ValueError(item) if item in self.failing else item * 2 for item in items]
+
+
+async def test_a_lone_item_goes_at_once() -> None:
+    work = Work()
+    assert await Batcher(work, max_size=10).submit(1) == 2
+    assert work.batches == [[1]]
+
+
+async def test_items_submitted_together_go_in_one_batch_in_order() -> None:
+    work = Work()
+    batcher = Batcher(work, max_size=10)
+    results = await asyncio.gather(*(batcher.submit(n) for n in range(5)))
+    assert results == [0, 2, 4, 6, 8]
+    assert work.batches == [[0, 1, 2, 3, 4]]
+
+
+async def test_items_arriving_during_a_batch_form_the_next_one_of_at_most_max_size() -> None:
+    work = Work()
+    work.gate = asyncio.Event()
+    batcher = Batcher(work, max_size=2)
+    first = asyncio.ensure_future(batcher.submit(1))
+    await work.started.wait()  # the first batch is under way
+    later = [asyncio.ensure_future(batcher.submit(n)) for n in (2, 3, 4)]
+    work.gate.set()
+    assert await asyncio.gather(first, *later) == [2, 4, 6, 8]
+    assert work.batches == [[1], [2, 3], [4]]
+
+
+async def test_each_caller_gets_its_own_error() -> None:
+    work = Work()
+    work.failing = {2}
+    batcher = Batcher(work, max_size=10)
+    results = await asyncio.gather(*(batcher.submit(n) for n in (1, 2, 3)), return_exceptions=True)
+    assert results[0] == 2
+    assert isinstance(results[1], ValueError)
+    assert results[2] == 6
+
+
+async def test_when_the_work_itself_fails_every_caller_of_that_batch_gets_the_error() -> None:
+    async def broken(items: Sequence[int]) -> list[int | Exception]:
+        raise RuntimeError("the database went away")
+
+    batcher: Batcher[int, int] = Batcher(broken, max_size=10)
+    results = await asyncio.gather(batcher.submit(1), batcher.submit(2), return_exceptions=True)
+    assert all(isinstance(result, RuntimeError) for result in results)
+
+
+async def test_a_caller_that_stops_waiting_does_not_stop_its_batch() -> None:
+    work = Work()
+    work.gate = asyncio.Event()
+    batcher = Batcher(work, max_size=10)
+    leaving = asyncio.ensure_future(batcher.submit(1))
+    staying = asyncio.ensure_future(batcher.submit(2))
+    await work.started.wait()
+    leaving.cancel()
+    work.gate.set()
+    assert await staying == 4
+    await batcher.drain()
+    assert leaving.cancelled()
+    assert work.batches == [[1, 2]]
+
+
+def test_a_batch_holds_at_least_one_item() -> None:
+    with pytest.raises(ValueError, match="max_size"):
+        Batcher(Work(), max_size=0)

@@ -1,0 +1,151 @@
+"""Events that arrive together are handled together: one transaction, one lookup of their
+senders; an event that fails in a group fails alone (bot/flows/conversation.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlmodel import select
+
+from bot.app import App
+from bot.domain.errors import RateLimited
+from bot.domain.messages import Identity, Inbound, InboundAck, Platform
+from bot.flows.conversation import Conversation
+from bot.storage.db import Database
+from bot.storage.models import Delivery, ProcessedEvent
+from content.model import Program
+from scheduler.clock import FrozenClock
+from tests.fakes.apps import demo_app
+from tests.fakes.memory_adapter import MemoryAdapter
+
+# Slack accounts of three learners of the demo cohort, and one the directory cannot answer for.
+ACCOUNTS = {"U1": "anna@acme.example", "U2": "bram@acme.example", "U3": "sanne@acme.example"}
+FLAKY = "U4"
+
+
+class Directory:
+    """Slack's user directory as the core sees it: e-mail addresses by account."""
+
+    platform: Platform = "slack"
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self.down_for: set[str] = {FLAKY}
+
+    async def lookup_user_by_email(self, email: str) -> str | None:
+        return next((account for account, known in ACCOUNTS.items() if known == email), None)
+
+    async def email_of(self, external_id: str) -> str | None:
+        self.asked.append(external_id)
+        if external_id in self.down_for:
+            raise RateLimited("users.info", retry_after=1)
+        return ACCOUNTS.get(external_id, "youssef@acme.example")
+
+
+@pytest.fixture
+async def running(tmp_path: Path, programs: dict[str, Program], clock: FrozenClock) -> AsyncIterator[App]:
+    async with demo_app(tmp_path, programs, clock, MemoryAdapter()) as app:
+        yield app
+
+
+@pytest.fixture
+def directory() -> Directory:
+    return Directory()
+
+
+@pytest.fixture
+def conversation(
+    running: App, programs: dict[str, Program], clock: FrozenClock, directory: Directory
+) -> Conversation:
+    return Conversation(
+        database=running.database, programs=programs, clock=clock, directories={"slack": directory}
+    )
+
+
+def _said(account: str, text: str, event_id: str, clock: FrozenClock) -> Inbound:
+    return Inbound(identity=Identity("slack", account), event_id=event_id, received_at=clock.now(), text=text)
+
+
+async def _together(conversation: Conversation, *inbounds: Inbound) -> list[InboundAck | BaseException]:
+    """Hand the events over at the same moment, as concurrent requests (or one getUpdates) do."""
+    return list(await asyncio.gather(*(conversation.handle(i) for i in inbounds), return_exceptions=True))
+
+
+@contextmanager
+def _statements(database: Database) -> Iterator[list[str]]:
+    """The SQL sent to the database inside the block, in order."""
+    sent: list[str] = []
+
+    def record(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        sent.append(" ".join(statement.split()))
+
+    engine = database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def _first_messages(conversation: Conversation, clock: FrozenClock) -> None:
+    acks = await _together(conversation, *(_said(a, "hallo", f"E-first-{a}", clock) for a in ACCOUNTS))
+    assert all(isinstance(ack, InboundAck) and ack.accepted for ack in acks)
+
+
+async def test_events_arriving_together_share_one_transaction_and_one_lookup_of_their_senders(
+    conversation: Conversation, running: App, clock: FrozenClock
+) -> None:
+    await _first_messages(conversation, clock)  # unknown accounts: each alone, with the directory
+    with _statements(running.database) as sent:
+        acks = await _together(
+            conversation, *(_said(a, "/progress", f"E-again-{a}", clock) for a in ACCOUNTS)
+        )
+    assert all(isinstance(ack, InboundAck) and ack.accepted for ack in acks)
+    assert sum(statement.startswith("BEGIN") for statement in sent) == 1
+    assert sum(statement.startswith("INSERT INTO processed_events") for statement in sent) == 3
+    identity_lookups = [s for s in sent if s.startswith("SELECT") and "FROM identities" in s]
+    assert len(identity_lookups) == 1  # the group's one query, not one per event
+    async with running.database.transaction() as session:
+        replies = (
+            await session.exec(select(Delivery.key).where(Delivery.key.startswith("reply:slack:E-again-")))
+        ).all()  # type: ignore[attr-defined]
+    assert {key.split(":")[2] for key in replies} == {f"E-again-{a}" for a in ACCOUNTS}
+
+
+async def test_an_event_that_fails_in_a_group_fails_alone_and_can_be_handled_again(
+    conversation: Conversation, running: App, clock: FrozenClock, directory: Directory
+) -> None:
+    await _first_messages(conversation, clock)
+    flaky = _said(FLAKY, "hallo", "E-flaky", clock)
+    acks = await _together(
+        conversation, _said("U1", "/help", "E-1", clock), flaky, _said("U2", "/help", "E-2", clock)
+    )
+    assert isinstance(acks[1], RateLimited)  # raised to its caller: the platform delivers it again
+    assert all(isinstance(ack, InboundAck) and ack.accepted for ack in (acks[0], acks[2]))
+    async with running.database.transaction() as session:
+        recorded = set((await session.exec(select(ProcessedEvent.event_id))).all())
+    assert {"E-1", "E-2"} <= recorded
+    assert "E-flaky" not in recorded  # nothing of it was kept
+    directory.down_for.clear()
+    again = await conversation.handle(flaky)
+    assert again.accepted
+
+
+async def test_the_same_event_twice_in_one_group_has_one_effect(
+    conversation: Conversation, running: App, clock: FrozenClock
+) -> None:
+    await _first_messages(conversation, clock)
+    twice = _said("U1", "/help", "E-twice", clock)
+    acks = await _together(conversation, twice, twice)
+    assert [ack.accepted for ack in acks if isinstance(ack, InboundAck)] == [True, False]
+    async with running.database.transaction() as session:
+        replies = (
+            await session.exec(select(Delivery.key).where(Delivery.key.startswith("reply:slack:E-twice:")))
+        ).all()  # type: ignore[attr-defined]
+    assert len(replies) == 1
