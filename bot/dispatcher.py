@@ -51,6 +51,7 @@ from datetime import datetime, timedelta
 from bot.adapters.base import ChatAdapter
 from bot.domain.errors import ChatMoved, RateLimited, RecipientBlocked, SendError
 from bot.domain.messages import Identity, Outbound, Platform
+from bot.flows.batching import Batcher
 from bot.flows.delivering import on_delivered, render_delivery, reply_from_payload
 from bot.flows.learners import load_learner
 from bot.flows.membership import move_identity
@@ -117,6 +118,8 @@ class Dispatcher:
         self._wanted = False
         self._run: _Run | None = None  # the run under way
         self._handed: list[Delivery] = []  # claimed rows handed over while no run was under way
+        # Replies sent at about the same time are marked sent in one transaction.
+        self._reply_marks: Batcher[outbox.SentMark, None] = Batcher(self._mark_replies_sent, max_size=100)
 
     def wake(self) -> None:
         """Run soon, in the background. Wakes while a woken run is pending or under way make
@@ -217,18 +220,26 @@ class Dispatcher:
     async def _sent(self, delivery: Delivery, recipient: Identity, message_id: str) -> None:
         assert delivery.id is not None
         now = self._clock.now()
+        if delivery.kind == "reply":  # nothing follows from a reply: only the mark
+            stranger = delivery.person_id is None  # keep nothing about them
+            mark = outbox.SentMark(delivery.id, recipient.platform, message_id, now, forget_payload=stranger)
+            await self._reply_marks.submit(mark)
+            return
         async with self._database.transaction() as session:
             await outbox.mark_sent(
                 session, delivery.id, platform=recipient.platform, platform_message_id=message_id, sent_at=now
             )
-            if delivery.kind == "reply" and delivery.person_id is None:
-                await outbox.forget_payload(session, delivery.id)  # a stranger: keep nothing about them
-            if delivery.enrolment_id is not None and delivery.kind != "reply":
+            if delivery.enrolment_id is not None:
                 learner = await load_learner(session, delivery.enrolment_id, self._programs)
                 if learner is not None:
                     await on_delivered(session, learner, delivery, now=now)
-        if delivery.person_id is not None and delivery.kind != "reply":
+        if delivery.person_id is not None:
             self._on_sent(delivery.person_id)  # their progress and what comes next moved
+
+    async def _mark_replies_sent(self, marks: Sequence[outbox.SentMark]) -> list[None]:
+        async with self._database.transaction() as session:
+            await outbox.mark_all_sent(session, marks)
+        return [None] * len(marks)
 
     async def _failed(self, delivery: Delivery, recipient: Identity, error: SendError) -> datetime | None:
         """Record a failed send; returns when the row is due again (None: given up)."""

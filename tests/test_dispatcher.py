@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import event
@@ -444,3 +445,29 @@ async def test_rows_falling_due_while_replies_keep_every_lane_busy_are_sent_afte
     adapter.open_all()
     await dispatcher.drain()
     assert sorted(adapter.sent_keys()) == sorted([row.key for row in handed] + ["reply:console:z:0"])
+
+
+async def test_replies_that_finish_sending_together_are_marked_sent_in_one_transaction(
+    database: Database,
+) -> None:
+    adapter = GatedAdapter()
+    dispatcher = _dispatcher(database, adapter, FrozenClock(NOW), concurrency=4)
+    handed = [await _claimed(database, f"chat-{n}", f"reply:console:t{n}:0") for n in range(4)]
+    dispatcher.hand_over(handed)
+    await adapter.wait_until(lambda: len(adapter.in_flight) == 4)
+    marks: list[bool] = []  # per statement that records sends: was it run for many rows?
+
+    def record(
+        _connection: Any, _cursor: Any, statement: str, _params: Any, _context: Any, many: bool
+    ) -> None:
+        if statement.startswith("UPDATE") and "platform_message_id" in statement:
+            marks.append(many)
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+    adapter.open_all()
+    await dispatcher.drain()
+    event.remove(database.engine.sync_engine, "before_cursor_execute", record)
+    assert marks == [True]  # one statement, run for the four rows at once, in one transaction
+    async with database.transaction() as session:
+        statuses = (await session.exec(select(Delivery.status))).all()
+    assert statuses == ["sent"] * 4

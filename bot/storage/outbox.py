@@ -216,6 +216,40 @@ async def mark_sent(
     await _update_one(session, delivery_id, sent_at=sent_at, **values)
 
 
+@dataclass(frozen=True, slots=True)
+class SentMark:
+    """What `mark_sent` records for one row; `forget_payload` empties it too (a stranger's)."""
+
+    delivery_id: int
+    platform: str
+    platform_message_id: str
+    sent_at: datetime
+    forget_payload: bool = False
+
+
+async def mark_all_sent(session: AsyncSession, marks: Sequence[SentMark]) -> None:
+    """`mark_sent` (and `forget_payload` where asked) for many rows, one statement run for all
+    of them at once per shape (executemany): a reply's mark then costs a fraction of its own
+    transaction."""
+    kept: list[dict[str, Any]] = []
+    forgotten: list[dict[str, Any]] = []
+    for mark in marks:
+        values = {
+            "delivery_id": mark.delivery_id,
+            "status": SENT,
+            "platform": mark.platform,
+            "platform_message_id": mark.platform_message_id,
+            "sent_at": mark.sent_at,
+        }
+        if mark.forget_payload:
+            forgotten.append({**values, "payload": {}})
+        else:
+            kept.append(values)
+    for rows in (kept, forgotten):
+        if rows:
+            await session.exec(_UPDATE_ONE, params=rows)
+
+
 async def mark_failed(
     session: AsyncSession, delivery_id: int, *, error: str, retry_at: datetime | None
 ) -> None:
@@ -304,11 +338,6 @@ async def redirect_reply(session: AsyncSession, delivery_id: int, *, to: tuple[s
     row = await session.get(Delivery, delivery_id)
     if row is not None:
         await _update_one(session, delivery_id, payload={**row.payload, "to": list(to)})
-
-
-async def forget_payload(session: AsyncSession, delivery_id: int) -> None:
-    """Empty a sent row's payload: for a stranger's reply, keep nothing about them."""
-    await _update_one(session, delivery_id, payload={})
 
 
 def _replies_first() -> ColumnElement[int]:

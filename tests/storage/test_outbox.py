@@ -389,13 +389,24 @@ async def test_a_reply_follows_a_moved_chat(database: Database) -> None:
     assert (await _rows(database))["reply:1"].payload == {"text": "Hoi", "to": ["telegram", "new-chat"]}
 
 
-async def test_forget_payload_keeps_nothing_of_a_strangers_reply(database: Database) -> None:
+async def test_marks_for_many_rows_are_recorded_at_once_and_a_strangers_payload_is_emptied(
+    database: Database,
+) -> None:
     async with database.transaction() as session:
-        payload = {"text": "Wie ben jij?", "to": ["telegram", "123"]}
-        await outbox.enqueue(
-            session, key="reply:s", person_id=None, kind="reply", due_at=NOW, payload=payload
-        )
-    row = (await _rows(database))["reply:s"]
+        for key, person in (("reply:known", None), ("reply:stranger", None)):
+            payload = {"text": "Wie ben jij?", "to": ["telegram", key]}
+            await outbox.enqueue(
+                session, key=key, person_id=person, kind="reply", due_at=NOW, payload=payload
+            )
+    rows = await _rows(database)
+    marks = [
+        outbox.SentMark(rows["reply:known"].id or 0, "telegram", "m-1", NOW),
+        outbox.SentMark(rows["reply:stranger"].id or 0, "telegram", "m-2", NOW, forget_payload=True),
+    ]
     async with database.transaction() as session:
-        await outbox.forget_payload(session, row.id or 0)
-    assert (await _rows(database))["reply:s"].payload == {}
+        await outbox.mark_all_sent(session, marks)
+    known, stranger = (await _rows(database))["reply:known"], (await _rows(database))["reply:stranger"]
+    assert (known.status, known.platform_message_id, known.sent_at) == ("sent", "m-1", NOW)
+    assert known.payload == {"text": "Wie ben jij?", "to": ["telegram", "reply:known"]}
+    assert (stranger.status, stranger.platform_message_id, stranger.sent_at) == ("sent", "m-2", NOW)
+    assert stranger.payload == {}  # keep nothing about someone we do not know
