@@ -129,12 +129,14 @@ class TelegramAdapter:
         # Over plain http (a local Bot API server, the tests' fake) TLS is never used: skip
         # loading the certificate store, which costs a tenth of a second per client.
         tls = {} if urlsplit(base).scheme == "https" else {"verify": False}
+        self._updates_request = _UpdatesRequest(connection_pool_size=1, httpx_kwargs=tls)
+        _hide_unread_updates()
         self._bot = Bot(
             token,
             base_url=f"{base}/bot",
             base_file_url=f"{base}/file/bot",
             request=_Request(connection_pool_size=128, httpx_kwargs=tls),
-            get_updates_request=_UpdatesRequest(connection_pool_size=1, httpx_kwargs=tls),
+            get_updates_request=self._updates_request,
         )
         self._clock = clock
         self._webhook = webhook
@@ -259,10 +261,18 @@ class TelegramAdapter:
             offset=offset, timeout=self._poll_timeout, allowed_updates=ALLOWED_UPDATES
         )
         try:
-            return await self._until_stopped(fetch) or ()
-        except Exception as exc:  # the loop must outlive any failure; it backs off instead
+            updates = await self._until_stopped(fetch) or ()
+        except TelegramError as exc:  # the network, the server: back off
             _log.warning("telegram: getUpdates failed (%s)", type(exc).__name__)
             return None
+        except Exception as exc:  # PTB could not read an update of the answer
+            if self._updates_request.careful:  # the loop must outlive any failure; it backs off
+                _log.warning("telegram: getUpdates failed (%s)", type(exc).__name__)
+                return None
+            self._updates_request.careful = True  # fetch the same updates again, carefully
+            return ()
+        self._updates_request.careful = False
+        return updates
 
     async def _handle_batch(self, updates: Sequence[Update]) -> list[int]:
         """Handle a getUpdates answer; return the ids handled, in order, up to the first that
@@ -589,15 +599,36 @@ class _Request(HTTPXRequest):
 
 class _UpdatesRequest(_Request):
     """getUpdates' transport. PTB parses a whole batch at once, so one update it cannot read
-    (a field it does not know to be required) would fail every poll from then on, and PTB
-    would log the batch's content. Such an update is reduced to its id here: the adapter then
-    skips it like any update it has no use for, and polling goes on."""
+    (a field it does not know to be required) would fail every poll from then on. After such a
+    failure the adapter sets `careful`, and fetches the same updates again: this transport then
+    reduces an unreadable update to its id, the adapter skips it like any update it has no use
+    for, and polling goes on. Only then: reading every answer twice cost a tenth of an inbound
+    message's time (docs/performance.md). PTB logs the answer it could not read, content and
+    all; `_HideUnreadUpdates` drops that record."""
 
-    __slots__ = ()
+    __slots__ = ("careful",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.careful = False
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         code, payload = await super().do_request(*args, **kwargs)
-        return code, (_readable_updates(payload) if code == 200 else payload)
+        return code, (_readable_updates(payload) if code == 200 and self.careful else payload)
+
+
+class _HideUnreadUpdates(logging.Filter):
+    """Drops python-telegram-bot's log record of a getUpdates answer it could not read: the
+    record holds the whole answer, messages and names included (nothing personal in logs)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Error while parsing updates")
+
+
+def _hide_unread_updates() -> None:
+    logger = logging.getLogger("telegram.Bot")
+    if not any(isinstance(known, _HideUnreadUpdates) for known in logger.filters):
+        logger.addFilter(_HideUnreadUpdates())
 
 
 def _readable_updates(payload: bytes) -> bytes:
