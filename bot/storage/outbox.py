@@ -129,7 +129,12 @@ async def enqueue_claimed(
         claimed_at=now,
     )
     inserted = (await _INSERT_CLAIMED.execute(session, row)).first()
-    return Delivery(id=inserted.id, **row) if inserted is not None else None
+    if inserted is None:
+        return None
+    # The values just written, trusted: pydantic's `model_construct` skips the per-field work
+    # of `Delivery(...)` (47 µs against 7 µs, on every inbound message). The copy is for
+    # reading (the dispatcher sends from it and updates the row by id), never `session.add`ed.
+    return Delivery.model_construct(id=inserted.id, **row)
 
 
 async def apply_plan(

@@ -48,15 +48,16 @@ _IDENTITIES_AND_PEOPLE = (
         col(Identity.external_id).in_(bindparam("external_ids", expanding=True)),
     )
 )
-_CURRENT_ENROLMENTS_AND_COHORTS = (
-    select(Enrolment, Cohort)
-    .join(Cohort, col(Cohort.id) == col(Enrolment.cohort_id))
+_CURRENT_ENROLMENTS = (
+    select(Enrolment)
     .where(
         col(Enrolment.person_id).in_(bindparam("person_ids", expanding=True)),
         col(Enrolment.removed_at).is_(None),
     )
     .order_by(col(Enrolment.id).desc())
 )
+# Apart: a group's senders share a cohort or two, which a join would read once per sender.
+_COHORTS = select(Cohort).where(col(Cohort.id).in_(bindparam("cohort_ids", expanding=True)))
 
 
 async def identity_of(session: Session, *, platform: str, external_id: str) -> Identity | None:
@@ -94,13 +95,31 @@ class Senders:
             params = {"platform": platform, "external_ids": ids}
             for identity, person in (await session.exec(_IDENTITIES_AND_PEOPLE, params=params)).all():
                 people[(identity.platform, identity.external_id)] = (identity, person)
-        person_ids = sorted({person.id for _, person in people.values() if person.id is not None})
-        enrolments: dict[int, tuple[Enrolment, Cohort]] = {}
-        if person_ids:
-            found = await session.exec(_CURRENT_ENROLMENTS_AND_COHORTS, params={"person_ids": person_ids})
-            for enrolment, cohort in found.all():
-                enrolments.setdefault(enrolment.person_id, (enrolment, cohort))  # newest first
+        current = await _current_enrolments(session, {person.id for _, person in people.values()})
+        cohorts = await _cohorts(session, {enrolment.cohort_id for enrolment in current.values()})
+        enrolments = {
+            person_id: (enrolment, cohorts[enrolment.cohort_id])
+            for person_id, enrolment in current.items()
+            if enrolment.cohort_id in cohorts
+        }
         return cls(people, enrolments)
+
+
+async def _current_enrolments(session: Session, person_ids: Collection[int | None]) -> dict[int, Enrolment]:
+    """`current_enrolment` of each person, by person id (none for people without one)."""
+    wanted = sorted(person_id for person_id in person_ids if person_id is not None)
+    current: dict[int, Enrolment] = {}
+    if wanted:
+        for enrolment in (await session.exec(_CURRENT_ENROLMENTS, params={"person_ids": wanted})).all():
+            current.setdefault(enrolment.person_id, enrolment)  # newest first
+    return current
+
+
+async def _cohorts(session: Session, cohort_ids: Collection[str]) -> dict[str, Cohort]:
+    if not cohort_ids:
+        return {}
+    found = await session.exec(_COHORTS, params={"cohort_ids": sorted(cohort_ids)})
+    return {cohort.id: cohort for cohort in found.all()}
 
 
 async def identities_of(session: Session, person_id: int) -> Sequence[Identity]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -371,3 +372,34 @@ async def test_a_limiter_can_be_shared_and_tuned(api: FakeTelegramApi, timer: Fa
     assert second.at is not None
     assert first.at is not None
     assert second.at - first.at == pytest.approx(2.0)
+
+
+# --- connections ---------------------------------------------------------------------------------
+
+
+async def test_concurrent_sends_each_get_a_connection_and_a_quiet_bot_keeps_one(api: FakeTelegramApi) -> None:
+    """Each concurrent call has a connection of its own (none waits for another), and once
+    they are done the next calls reuse a warm one rather than opening more."""
+    adapter = TelegramAdapter(
+        token=api.token,
+        base_url=api.base_url,
+        clock=FrozenClock(datetime(2027, 1, 12, 9, tzinfo=UTC)),
+        limiter=SendLimiter(limits=RateLimits.lifted()),
+    )
+    try:
+        await adapter.username()  # getMe, once, before the answers are held
+        api.answers_gate = asyncio.Event()
+        chats = (LEARNER, LEARNER + 1, LEARNER + 2)
+        sending = asyncio.gather(*(adapter.send(outbound("Hoi", to=chat, key=f"c-{chat}")) for chat in chats))
+        await api.wait_until(lambda: len(api.calls_to("sendMessage")) == 3)  # all three in flight
+        api.answers_gate.set()
+        await sending
+        concurrent = {call.client_port for call in api.calls_to("sendMessage")}
+        assert len(concurrent) == 3
+        for n in range(3):
+            await adapter.send(outbound("Nog eens", key=f"later-{n}"))
+        later = {call.client_port for call in api.calls_to("sendMessage")[3:]}
+        assert len(later) == 1
+        assert later <= concurrent
+    finally:
+        await adapter.stop()

@@ -81,6 +81,7 @@ class Call:
     files: dict[str, Upload]
     status: int
     at: float | None = None  # the test's fake monotonic time when the call arrived, if stamped
+    client_port: int | None = None  # the client's end of the TCP connection it came on
 
     @property
     def chat_id(self) -> int | None:
@@ -147,6 +148,8 @@ class FakeTelegramApi:
     # Benchmarks: (shortest, longest) seconds before each answer, drawn uniformly, as Telegram
     # takes 50-200 ms. Tests leave it None: a test never waits on the wall clock.
     latency: tuple[float, float] | None = None
+    # Tests: while set and closed, every answer (but getUpdates') waits for it to open.
+    answers_gate: asyncio.Event | None = None
     calls: list[Call] = field(default_factory=list)
     messages: dict[tuple[int, int], SentMessage] = field(default_factory=dict)
     pending: list[dict[str, Any]] = field(default_factory=list)
@@ -381,15 +384,23 @@ class FakeTelegramApi:
             return await self._get_updates(params, files)
         handler = getattr(self, f"_api_{method}", None)
         response = handler(params, files) if handler else _error(404, "Not Found")
-        await self._record(method, params, files, response)
+        await self._record(method, params, files, response, client_port=_client_port(request))
+        if self.answers_gate is not None:
+            await self.answers_gate.wait()
         if self.latency is not None:
             await asyncio.sleep(random.uniform(*self.latency))  # the answer's way back
         return response
 
     async def _record(
-        self, method: str, params: dict[str, Any], files: dict[str, Upload], response: web.Response
+        self,
+        method: str,
+        params: dict[str, Any],
+        files: dict[str, Upload],
+        response: web.Response,
+        *,
+        client_port: int | None = None,
     ) -> web.Response:
-        self.calls.append(Call(method, params, files, response.status, self._now()))
+        self.calls.append(Call(method, params, files, response.status, self._now(), client_port))
         self._notify()
         return response
 
@@ -552,6 +563,11 @@ def _member(status: str) -> dict[str, Any]:
     if status == "administrator":
         member |= dict.fromkeys(_ADMIN_RIGHTS, False)
     return member
+
+
+def _client_port(request: web.Request) -> int | None:
+    peer = request.transport.get_extra_info("peername") if request.transport is not None else None
+    return int(peer[1]) if peer else None
 
 
 async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, Upload]]:
