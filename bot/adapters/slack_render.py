@@ -12,6 +12,7 @@ buttons (an actions block, at most 25 buttons each) always go in the last messag
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ CHOICE_BLOCK_PREFIX = "choices-"
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
 _PUBLIC_URL = re.compile(r"^https?://", re.IGNORECASE)
 _T = TypeVar("_T")
+_RENDERED_KEPT = 512  # distinct messages whose rendering is kept (a programme has a few hundred)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +70,16 @@ def escape(text: str) -> str:
 
 
 def render_message(markdown: str, choices: Sequence[Choice] = ()) -> RenderedMessage:
-    """Render Markdown and choices as one or more Slack messages (choices in the last one)."""
+    """Render Markdown and choices as one or more Slack messages (choices in the last one).
+
+    The result is shared by every call with the same arguments: treat it, blocks included, as
+    read-only. Many learners get the same text (a nudge, an answer), and parsing the Markdown
+    was a twentieth of a message's cost."""
+    return _render_message(markdown, tuple(choices))
+
+
+@functools.lru_cache(maxsize=_RENDERED_KEPT)
+def _render_message(markdown: str, choices: tuple[Choice, ...]) -> RenderedMessage:
     renderer = _Renderer()
     chunks = list(_chunks(list(_content_blocks(renderer.pieces(markdown))), BLOCKS_PER_MESSAGE))
     buttons = choice_blocks(choices)

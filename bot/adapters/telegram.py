@@ -501,12 +501,19 @@ class _Progress:
 def _steps(message: Outbound) -> list[_Step]:
     keyboard = _keyboard(message.choices)
     steps = [_Step(photo=path) for path in message.images]
-    steps += [_Step(html=part) for part in render_parts(message.text)]
+    steps += [_Step(html=part) for part in _rendered(message.text)]
     if not steps:
         raise PermanentSendError(f"telegram: delivery {message.delivery_key} has nothing to send")
     if keyboard is not None:
         steps[-1] = replace(steps[-1], keyboard=keyboard)
     return steps
+
+
+@functools.lru_cache(maxsize=512)
+def _rendered(markdown: str) -> tuple[str, ...]:
+    """`render_parts`, kept for the texts sent again and again (a nudge to a whole cohort, the
+    same answer to many learners): parsing the Markdown is most of preparing a send."""
+    return tuple(render_parts(markdown))
 
 
 def _keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:

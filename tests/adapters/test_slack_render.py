@@ -222,3 +222,12 @@ def test_buttons_are_never_split_over_two_messages() -> None:
 
     assert [len(m.blocks) for m in rendered.messages] == [49, 2]
     assert [b["type"] for b in rendered.messages[1].blocks] == ["actions", "actions"]
+
+
+def test_the_same_message_is_rendered_once_and_shared() -> None:
+    """A nudge to a whole cohort is parsed once; the result is shared, so it must not change."""
+    choices = [Choice("Ja", "a:1"), Choice("Nee", "a:2")]
+    first = render_message("Hoe ging het **gesprek**?", choices)
+    again = render_message("Hoe ging het **gesprek**?", tuple(choices))
+    assert again is first
+    assert render_message("Hoe ging het **gesprek**?") is not first  # other choices, other message
