@@ -108,7 +108,8 @@ async def test_events_arriving_together_share_one_transaction_and_one_lookup_of_
         )
     assert all(isinstance(ack, InboundAck) and ack.accepted for ack in acks)
     assert sum(statement.startswith("BEGIN") for statement in sent) == 1
-    assert sum(statement.startswith("INSERT INTO processed_events") for statement in sent) == 3
+    assert sum(statement.startswith("INSERT INTO processed_events") for statement in sent) == 1  # all three
+    assert sum(statement.startswith("INSERT INTO deliveries") for statement in sent) == 1  # every reply
     identity_lookups = [s for s in sent if s.startswith("SELECT") and "FROM identities" in s]
     assert len(identity_lookups) == 1  # the group's one query, not one per event
     async with running.database.transaction() as session:

@@ -23,7 +23,6 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from bot.domain.directory import EmailDirectory
 from bot.domain.messages import Identity, Inbound, InboundAck, MembershipChange, Platform
@@ -79,6 +78,15 @@ class _Event:
 
 class _EmailNeeded(Exception):
     """An unknown account on an e-mail platform: leave the transaction and ask its directory."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Turned:
+    """One event's effects done, in a transaction not yet committed; its replies not yet written."""
+
+    ack: InboundAck
+    rows: Sequence[outbox.NewRow] = ()
+    changed_person: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +147,8 @@ class Conversation:
             onboarding.link(turn, learner.person, identity)
             await onboarding.start(turn, learner)
             key = f"welcome:{identity.platform}:{learner.enrolment_id}"
-            await _enqueue_replies(turn, key=key, to=identity, person=learner.person, learner=learner)
+            rows = _reply_rows(turn, key=key, to=identity, person=learner.person, learner=learner)
+            await outbox.enqueue_all(session, rows, now=now)
         self._wake()
         self._on_change(person_id)  # their home now shows the started journey
         return True
@@ -161,9 +170,15 @@ class Conversation:
     async def _in_one_transaction(self, inbounds: Sequence[Inbound]) -> list[_Handled]:
         now = self._clock.now()
         accounts = {(inbound.identity.platform, inbound.identity.external_id) for inbound in inbounds}
+        keys = [(inbound.identity.platform, inbound.event_id) for inbound in inbounds]
         async with self._database.transaction() as session:
             senders = await Senders.load(session, accounts)
-            return [await self._turn(session, inbound, now=now, senders=senders) for inbound in inbounds]
+            fresh = await events.record_events(session, keys, now=now)
+            turns = [
+                await self._turn(session, inbound, now=now, fresh=fresh, senders=senders)
+                for inbound in inbounds
+            ]
+            return await self._write_replies(session, turns, now=now)
 
     async def _alone(self, inbound: Inbound) -> _Handled | Exception:
         """One event in its own transaction; its error is returned, for its caller to raise."""
@@ -178,8 +193,14 @@ class Conversation:
             return error
 
     async def _handle(self, inbound: Inbound, *, lookup: _Lookup | None) -> _Handled:
+        now = self._clock.now()
         async with self._database.transaction() as session:
-            return await self._turn(session, inbound, now=self._clock.now(), lookup=lookup)
+            fresh = await events.record_events(
+                session, [(inbound.identity.platform, inbound.event_id)], now=now
+            )
+            turn = await self._turn(session, inbound, now=now, fresh=fresh, lookup=lookup)
+            (handled,) = await self._write_replies(session, [turn], now=now)
+            return handled
 
     async def _turn(
         self,
@@ -187,28 +208,47 @@ class Conversation:
         inbound: Inbound,
         *,
         now: datetime,
+        fresh: set[tuple[str, str]],
         lookup: _Lookup | None = None,
         senders: Senders | None = None,
-    ) -> _Handled:
-        """One event's effects and replies, in the caller's transaction."""
+    ) -> _Turned:
+        """One event's effects, in the caller's transaction, and the reply rows to write. The
+        event was recorded (deduped) already: it goes on if it is in `fresh`, which it leaves,
+        so the same event twice in a group has one effect."""
         platform = inbound.identity.platform
-        if not await events.record_event(session, platform=platform, event_id=inbound.event_id, now=now):
+        if (platform, inbound.event_id) not in fresh:
             log.info("duplicate event %s:%s ignored", platform, inbound.event_id)
-            return _Handled(InboundAck(accepted=False))
+            return _Turned(InboundAck(accepted=False))
+        fresh.discard((platform, inbound.event_id))
         turn = Turn(session=session, now=now, language="nl")
         event = _Event(inbound, turn, lookup=lookup, senders=senders)
         await self._chain(event)
-        claimed = await _enqueue_replies(
-            turn,
-            key=f"reply:{platform}:{inbound.event_id}",
-            to=inbound.identity,
-            person=event.person,
-            learner=event.learner,
-            claimed=self._hand_over is not None,
-        )
+        key = f"reply:{platform}:{inbound.event_id}"
+        rows = _reply_rows(turn, key=key, to=inbound.identity, person=event.person, learner=event.learner)
         changed = event.person.id if event.changed and event.person is not None else None
         ack = InboundAck(accepted=turn.accepted, notice=turn.notice, chosen_label=turn.chosen_label)
-        return _Handled(ack, claimed=claimed, replied=bool(turn.replies), changed_person=changed)
+        return _Turned(ack, rows=rows, changed_person=changed)
+
+    async def _write_replies(
+        self, session: Session, turns: Sequence[_Turned], *, now: datetime
+    ) -> list[_Handled]:
+        """The turns' reply rows, in one statement: claimed, for the dispatcher to be handed
+        after the commit, or (without a dispatcher to hand them to) planned."""
+        rows = [row for turn in turns for row in turn.rows]
+        if self._hand_over is None:
+            await outbox.enqueue_all(session, rows, now=now)
+            written: dict[str, Delivery] = {}
+        else:
+            written = await outbox.enqueue_all_claimed(session, rows, now=now)
+        return [
+            _Handled(
+                turn.ack,
+                claimed=[written[row.key] for row in turn.rows if row.key in written],
+                replied=bool(turn.rows),
+                changed_person=turn.changed_person,
+            )
+            for turn in turns
+        ]
 
     def _after_commit(self, outcome: _Handled) -> InboundAck:
         """Send the replies (hand them over, or wake the dispatcher) and report a changed home."""
@@ -325,33 +365,18 @@ class Conversation:
         return True
 
 
-async def _enqueue_replies(
-    turn: Turn,
-    *,
-    key: str,
-    to: Identity,
-    person: Person | None,
-    learner: Learner | None,
-    claimed: bool = False,
-) -> list[Delivery]:
+def _reply_rows(
+    turn: Turn, *, key: str, to: Identity, person: Person | None, learner: Learner | None
+) -> list[outbox.NewRow]:
     """The turn's replies as outbox rows `<key>:<n>` addressed to `to`. A stranger's rows have
-    no person: the dispatcher empties them once sent. With `claimed`, the rows are written
-    claimed and returned, for the caller to hand to the dispatcher after the commit."""
-    rows: list[Delivery] = []
+    no person: the dispatcher empties them once sent."""
+    rows: list[outbox.NewRow] = []
     for index, reply in enumerate(turn.replies):
         payload = payload_of(reply)
         payload["to"] = [to.platform, to.external_id]
-        row: dict[str, Any] = {
-            "key": f"{key}:{index}",
-            "person_id": person.id if person else None,
-            "enrolment_id": learner.enrolment_id if learner else None,
-            "kind": "reply",
-            "payload": payload,
-        }
-        if not claimed:
-            await outbox.enqueue(turn.session, due_at=turn.now, **row)
-        elif (written := await outbox.enqueue_claimed(turn.session, now=turn.now, **row)) is not None:
-            rows.append(written)
+        person_id = person.id if person else None
+        enrolment_id = learner.enrolment_id if learner else None
+        rows.append(outbox.NewRow(f"{key}:{index}", person_id, enrolment_id, "reply", payload))
     return rows
 
 

@@ -188,9 +188,13 @@ class InsertIgnoring:
         self._returning = [table.c[name] for name in returning]
         self._built: dict[str, UpdateBase] = {}
 
-    async def execute(self, session: AsyncSession, row: Mapping[str, Any]) -> CursorResult[Any]:
-        """Run it for `row` (every row given must name the same columns); the cursor result."""
-        result = await session.exec(self._statement(session.get_bind().dialect.name), params=row)
+    async def execute(
+        self, session: AsyncSession, rows: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+    ) -> CursorResult[Any]:
+        """Run it for one row, or for many at once (they must all name the same columns; with
+        `returning`, SQLAlchemy sends them as one multi-row INSERT); the cursor result, whose
+        rows are those inserted."""
+        result = await session.exec(self._statement(session.get_bind().dialect.name), params=rows)
         return cast(CursorResult[Any], result)
 
     def _statement(self, dialect: str) -> UpdateBase:

@@ -7,6 +7,7 @@ redelivered event is recognised and ignored).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Final
 
@@ -19,6 +20,9 @@ from bot.storage.models import ProcessedEvent
 
 _EVENTS: Final = SQLModel.metadata.tables["processed_events"]
 _RECORD: Final = InsertIgnoring(_EVENTS, unique=["platform", "event_id"])
+_RECORD_MANY: Final = InsertIgnoring(
+    _EVENTS, unique=["platform", "event_id"], returning=["platform", "event_id"]
+)
 
 
 async def record_event(session: AsyncSession, *, platform: str, event_id: str, now: datetime) -> bool:
@@ -28,6 +32,19 @@ async def record_event(session: AsyncSession, *, platform: str, event_id: str, n
     it: when that one commits this returns False, when it rolls back this returns True."""
     row = {"platform": platform, "event_id": event_id, "processed_at": now}
     return (await _RECORD.execute(session, row)).rowcount == 1
+
+
+async def record_events(
+    session: AsyncSession, keys: Iterable[tuple[str, str]], *, now: datetime
+) -> set[tuple[str, str]]:
+    """`record_event` for many events in one statement: of the (platform, event id) pairs,
+    those recorded now (the others were handled before)."""
+    rows = [
+        {"platform": platform, "event_id": event_id, "processed_at": now} for platform, event_id in set(keys)
+    ]
+    if not rows:
+        return set()
+    return {(row.platform, row.event_id) for row in await _RECORD_MANY.execute(session, rows)}
 
 
 async def forget_events(session: AsyncSession, *, before: datetime) -> int:

@@ -43,7 +43,7 @@ _ERROR_LENGTH = 300
 _ROWS_PER_INSERT = 500
 _DELIVERIES: Final = SQLModel.metadata.tables["deliveries"]
 # Statements on every inbound message's path, built once (see `InsertIgnoring` for why).
-_INSERT_CLAIMED: Final = InsertIgnoring(_DELIVERIES, unique=["key"], returning=["id"])
+_INSERT_CLAIMED: Final = InsertIgnoring(_DELIVERIES, unique=["key"], returning=["id", "key"])
 _UPDATE_ONE: Final = update(_DELIVERIES).where(_DELIVERIES.c.id == bindparam("delivery_id"))
 
 
@@ -115,26 +115,66 @@ async def enqueue_claimed(
     that hands it to this process's dispatcher right after the commit: a reply is sent without a
     claim transaction. Like a claimed row, it goes back to the queue after the lease if the
     process dies first. None if a row with `key` exists (nothing is added)."""
-    row = _values(
-        key=key,
-        person_id=person_id,
-        enrolment_id=enrolment_id,
-        kind=kind,
-        occurrence="",
-        due_at=now,
-        payload=payload,
-        created_at=now,
-        status=SENDING,
-        attempts=1,
-        claimed_at=now,
-    )
-    inserted = (await _INSERT_CLAIMED.execute(session, row)).first()
-    if inserted is None:
-        return None
+    row = NewRow(key=key, person_id=person_id, enrolment_id=enrolment_id, kind=kind, payload=payload)
+    return (await enqueue_all_claimed(session, [row], now=now)).get(key)
+
+
+@dataclass(frozen=True, slots=True)
+class NewRow:
+    """A message to add due now, e.g. a reply (`enqueue_all`, `enqueue_all_claimed`)."""
+
+    key: str
+    person_id: int | None
+    enrolment_id: int | None
+    kind: str
+    payload: dict[str, Any]
+
+
+async def enqueue_all_claimed(
+    session: AsyncSession, rows: Sequence[NewRow], *, now: datetime
+) -> dict[str, Delivery]:
+    """`enqueue_claimed` for many rows in one statement; the rows added, by key (a key that
+    exists already adds nothing)."""
+    if not rows:
+        return {}
+    values = [
+        _values(
+            **_columns(row),
+            occurrence="",
+            due_at=now,
+            created_at=now,
+            status=SENDING,
+            attempts=1,
+            claimed_at=now,
+        )
+        for row in rows
+    ]
+    added = {found.key: found.id for found in await _INSERT_CLAIMED.execute(session, values)}
     # The values just written, trusted: pydantic's `model_construct` skips the per-field work
-    # of `Delivery(...)` (47 µs against 7 µs, on every inbound message). The copy is for
-    # reading (the dispatcher sends from it and updates the row by id), never `session.add`ed.
-    return Delivery.model_construct(id=inserted.id, **row)
+    # of `Delivery(...)` (47 µs against 7 µs, for every reply). The copies are for reading (the
+    # dispatcher sends from them and updates the rows by id), never `session.add`ed.
+    return {
+        value["key"]: Delivery.model_construct(id=added[value["key"]], **value)
+        for value in values
+        if value["key"] in added
+    }
+
+
+async def enqueue_all(session: AsyncSession, rows: Sequence[NewRow], *, now: datetime) -> None:
+    """Add messages due `now` for the dispatcher to claim (keys that exist add nothing)."""
+    values = [_values(**_columns(row), occurrence="", due_at=now, created_at=now) for row in rows]
+    if values:
+        await _insert_new(session, values)
+
+
+def _columns(row: NewRow) -> dict[str, Any]:
+    return {
+        "key": row.key,
+        "person_id": row.person_id,
+        "enrolment_id": row.enrolment_id,
+        "kind": row.kind,
+        "payload": row.payload,
+    }
 
 
 async def apply_plan(
