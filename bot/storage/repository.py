@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam
+from sqlalchemy import and_, bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -39,25 +39,21 @@ _CURRENT_ENROLMENT_AND_COHORT = (
     .where(col(Enrolment.person_id) == bindparam("person_id"), col(Enrolment.removed_at).is_(None))
     .order_by(col(Enrolment.id).desc())
 )
-# The same for a group of events at once (see `Senders`).
-_IDENTITIES_AND_PEOPLE = (
-    select(Identity, Person)
+# The same for a group of events at once (see `Senders`), in one query: a person without a
+# current enrolment comes with None for it and its cohort.
+_SENDERS = (
+    select(Identity, Person, Enrolment, Cohort)
     .join(Person, col(Person.id) == col(Identity.person_id))
+    .outerjoin(
+        Enrolment, and_(col(Enrolment.person_id) == col(Person.id), col(Enrolment.removed_at).is_(None))
+    )
+    .outerjoin(Cohort, col(Cohort.id) == col(Enrolment.cohort_id))
     .where(
         col(Identity.platform) == bindparam("platform"),
         col(Identity.external_id).in_(bindparam("external_ids", expanding=True)),
     )
-)
-_CURRENT_ENROLMENTS = (
-    select(Enrolment)
-    .where(
-        col(Enrolment.person_id).in_(bindparam("person_ids", expanding=True)),
-        col(Enrolment.removed_at).is_(None),
-    )
     .order_by(col(Enrolment.id).desc())
 )
-# Apart: a group's senders share a cohort or two, which a join would read once per sender.
-_COHORTS = select(Cohort).where(col(Cohort.id).in_(bindparam("cohort_ids", expanding=True)))
 
 
 async def identity_of(session: Session, *, platform: str, external_id: str) -> Identity | None:
@@ -77,7 +73,7 @@ async def identity_and_person(
 @dataclass(frozen=True, slots=True)
 class Senders:
     """The accounts behind a group of events, each with its person and that person's current
-    enrolment and cohort, found with one query each for the whole group: what
+    enrolment and cohort, found with one query for the whole group: what
     `identity_and_person` and `current_enrolment_and_cohort` would answer one by one.
 
     A sender missing here is not known (yet): the caller asks one by one, so an account linked
@@ -90,36 +86,15 @@ class Senders:
     async def load(cls, session: Session, accounts: Collection[tuple[str, str]]) -> Senders:
         """`accounts` are (platform, external id) pairs."""
         people: dict[tuple[str, str], tuple[Identity, Person]] = {}
+        enrolments: dict[int, tuple[Enrolment, Cohort]] = {}
         for platform in {platform for platform, _ in accounts}:
             ids = sorted({external_id for known, external_id in accounts if known == platform})
             params = {"platform": platform, "external_ids": ids}
-            for identity, person in (await session.exec(_IDENTITIES_AND_PEOPLE, params=params)).all():
+            for identity, person, enrolment, cohort in (await session.exec(_SENDERS, params=params)).all():
                 people[(identity.platform, identity.external_id)] = (identity, person)
-        current = await _current_enrolments(session, {person.id for _, person in people.values()})
-        cohorts = await _cohorts(session, {enrolment.cohort_id for enrolment in current.values()})
-        enrolments = {
-            person_id: (enrolment, cohorts[enrolment.cohort_id])
-            for person_id, enrolment in current.items()
-            if enrolment.cohort_id in cohorts
-        }
+                if enrolment is not None and cohort is not None:
+                    enrolments.setdefault(enrolment.person_id, (enrolment, cohort))  # the newest first
         return cls(people, enrolments)
-
-
-async def _current_enrolments(session: Session, person_ids: Collection[int | None]) -> dict[int, Enrolment]:
-    """`current_enrolment` of each person, by person id (none for people without one)."""
-    wanted = sorted(person_id for person_id in person_ids if person_id is not None)
-    current: dict[int, Enrolment] = {}
-    if wanted:
-        for enrolment in (await session.exec(_CURRENT_ENROLMENTS, params={"person_ids": wanted})).all():
-            current.setdefault(enrolment.person_id, enrolment)  # newest first
-    return current
-
-
-async def _cohorts(session: Session, cohort_ids: Collection[str]) -> dict[str, Cohort]:
-    if not cohort_ids:
-        return {}
-    found = await session.exec(_COHORTS, params={"cohort_ids": sorted(cohort_ids)})
-    return {cohort.id: cohort for cohort in found.all()}
 
 
 async def identities_of(session: Session, person_id: int) -> Sequence[Identity]:
