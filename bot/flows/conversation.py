@@ -167,7 +167,11 @@ class Conversation:
                 return outcomes
         return [await self._alone(inbound) for inbound in inbounds]
 
-    async def _in_one_transaction(self, inbounds: Sequence[Inbound]) -> list[_Handled]:
+    async def _in_one_transaction(
+        self, inbounds: Sequence[Inbound], *, lookup: _Lookup | None = None
+    ) -> list[_Handled]:
+        """The events' effects and replies in one transaction (`lookup`: what the directory said
+        about the sender of a lone event)."""
         now = self._clock.now()
         accounts = {(inbound.identity.platform, inbound.identity.external_id) for inbound in inbounds}
         keys = [(inbound.identity.platform, inbound.event_id) for inbound in inbounds]
@@ -175,7 +179,7 @@ class Conversation:
             senders = await Senders.load(session, accounts)
             fresh = await events.record_events(session, keys, now=now)
             turns = [
-                await self._turn(session, inbound, now=now, fresh=fresh, senders=senders)
+                await self._turn(session, inbound, now=now, fresh=fresh, senders=senders, lookup=lookup)
                 for inbound in inbounds
             ]
             return await self._write_replies(session, turns, now=now)
@@ -193,14 +197,8 @@ class Conversation:
             return error
 
     async def _handle(self, inbound: Inbound, *, lookup: _Lookup | None) -> _Handled:
-        now = self._clock.now()
-        async with self._database.transaction() as session:
-            fresh = await events.record_events(
-                session, [(inbound.identity.platform, inbound.event_id)], now=now
-            )
-            turn = await self._turn(session, inbound, now=now, fresh=fresh, lookup=lookup)
-            (handled,) = await self._write_replies(session, [turn], now=now)
-            return handled
+        (handled,) = await self._in_one_transaction([inbound], lookup=lookup)
+        return handled
 
     async def _turn(
         self,
