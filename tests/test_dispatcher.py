@@ -427,13 +427,21 @@ async def test_a_handed_over_reply_lost_in_a_crash_is_sent_after_the_lease(
     assert resent.count(lost[0].key) == 1
 
 
+async def _four_replies_handed_over(
+    database: Database, adapter: GatedAdapter, name: str, *, concurrency: int
+) -> tuple[Dispatcher, list[Delivery]]:
+    """A dispatcher that was handed four replies `reply:console:<name><n>:0`, one per chat."""
+    dispatcher = _dispatcher(database, adapter, FrozenClock(NOW), concurrency=concurrency)
+    handed = [await _claimed(database, f"chat-{n}", f"reply:console:{name}{n}:0") for n in range(4)]
+    dispatcher.hand_over(handed)
+    return dispatcher, handed
+
+
 async def test_rows_falling_due_while_replies_keep_every_lane_busy_are_sent_after_a_few_sends(
     database: Database,
 ) -> None:
     adapter = GatedAdapter()
-    dispatcher = _dispatcher(database, adapter, FrozenClock(NOW), concurrency=2)
-    handed = [await _claimed(database, f"chat-{n}", f"reply:console:h{n}:0") for n in range(4)]
-    dispatcher.hand_over(handed)
+    dispatcher, handed = await _four_replies_handed_over(database, adapter, "h", concurrency=2)
     await adapter.wait_until(lambda: len(adapter.in_flight) == 2)  # h0, h1; h2, h3 wait
     await _reply(database, "chat-z", "reply:console:z:0")  # falls due while all that goes on
     adapter.open("reply:console:h0:0")
@@ -451,9 +459,7 @@ async def test_replies_that_finish_sending_together_are_marked_sent_in_one_trans
     database: Database,
 ) -> None:
     adapter = GatedAdapter()
-    dispatcher = _dispatcher(database, adapter, FrozenClock(NOW), concurrency=4)
-    handed = [await _claimed(database, f"chat-{n}", f"reply:console:t{n}:0") for n in range(4)]
-    dispatcher.hand_over(handed)
+    dispatcher, _ = await _four_replies_handed_over(database, adapter, "t", concurrency=4)
     await adapter.wait_until(lambda: len(adapter.in_flight) == 4)
     marks: list[bool] = []  # per statement that records sends: was it run for many rows?
 
