@@ -370,11 +370,10 @@ async def _claimed(db: Database, chat: str, key: str) -> Delivery:
     """A reply row written claimed, as the conversation writes its replies."""
     async with db.transaction() as session:
         payload = {"to": ["console", chat], "text": f"message {key}", "choices": [], "images": []}
-        row = await outbox.enqueue_claimed(
-            session, key=key, person_id=None, kind="reply", payload=payload, now=NOW
+        written = await outbox.enqueue_all_claimed(
+            session, [outbox.NewRow(key, None, None, "reply", payload)], now=NOW
         )
-    assert row is not None
-    return row
+    return written[key]
 
 
 async def test_a_reply_is_handed_to_the_dispatcher_and_sent_without_a_claim(

@@ -7,7 +7,7 @@ transaction as the event's effects, so a crash never loses or doubles one. Event
 while others are being handled share one transaction (a group commit, `_handle_group`): its
 fixed cost and the senders' lookups are paid once per group; an event that fails is handled
 again alone, so its failure stays its own. With a `hand_over`
-(the app's dispatcher) they are written already claimed and handed to it after the commit,
+(the app's dispatcher) the replies are written already claimed and handed to it after the commit,
 which sends them at once without a claim transaction; otherwise the dispatcher is woken to
 claim them. Either way replies stay instant.
 
@@ -69,8 +69,8 @@ class _Lookup:
 class _Event:
     inbound: Inbound
     turn: Turn
+    senders: Senders  # what the group's one query found about the senders
     lookup: _Lookup | None = None
-    senders: Senders | None = None  # what the group's one query found; None: ask one by one
     person: Person | None = None
     learner: Learner | None = None
     changed: bool = False  # the learner's state changed: their home view is out of date
@@ -207,8 +207,8 @@ class Conversation:
         *,
         now: datetime,
         fresh: set[tuple[str, str]],
+        senders: Senders,
         lookup: _Lookup | None = None,
-        senders: Senders | None = None,
     ) -> _Turned:
         """One event's effects, in the caller's transaction, and the reply rows to write. The
         event was recorded (deduped) already: it goes on if it is in `fresh`, which it leaves,
@@ -219,7 +219,7 @@ class Conversation:
             return _Turned(InboundAck(accepted=False))
         fresh.discard((platform, inbound.event_id))
         turn = Turn(session=session, now=now, language="nl")
-        event = _Event(inbound, turn, lookup=lookup, senders=senders)
+        event = _Event(inbound, turn, senders, lookup=lookup)
         await self._chain(event)
         key = f"reply:{platform}:{inbound.event_id}"
         rows = _reply_rows(turn, key=key, to=inbound.identity, person=event.person, learner=event.learner)
@@ -289,8 +289,8 @@ class Conversation:
     async def _identify(self, event: _Event) -> bool:
         session, inbound = event.turn.session, event.inbound
         account = (inbound.identity.platform, inbound.identity.external_id)
-        known = event.senders.people.get(account) if event.senders is not None else None
-        if known is None:
+        known = event.senders.people.get(account)
+        if known is None:  # e.g. linked by an earlier event of the group
             known = await identity_and_person(session, platform=account[0], external_id=account[1])
         if known is not None:
             identity, event.person = known
@@ -319,7 +319,7 @@ class Conversation:
         assert event.person is not None
         assert event.person.id is not None
         session = event.turn.session
-        enrolled = event.senders.enrolments.get(event.person.id) if event.senders is not None else None
+        enrolled = event.senders.enrolments.get(event.person.id)
         if enrolled is None:
             enrolled = await current_enrolment_and_cohort(session, event.person.id)
         enrolment, cohort = enrolled if enrolled is not None else (None, None)

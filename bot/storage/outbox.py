@@ -101,24 +101,6 @@ async def enqueue(
     return bool(await _insert_new(session, [row]))
 
 
-async def enqueue_claimed(
-    session: AsyncSession,
-    *,
-    key: str,
-    person_id: int | None,
-    kind: str,
-    payload: dict[str, Any],
-    now: datetime,
-    enrolment_id: int | None = None,
-) -> Delivery | None:
-    """Add one message due `now` and already claimed ("sending", one attempt), for a writer
-    that hands it to this process's dispatcher right after the commit: a reply is sent without a
-    claim transaction. Like a claimed row, it goes back to the queue after the lease if the
-    process dies first. None if a row with `key` exists (nothing is added)."""
-    row = NewRow(key=key, person_id=person_id, enrolment_id=enrolment_id, kind=kind, payload=payload)
-    return (await enqueue_all_claimed(session, [row], now=now)).get(key)
-
-
 @dataclass(frozen=True, slots=True)
 class NewRow:
     """A message to add due now, e.g. a reply (`enqueue_all`, `enqueue_all_claimed`)."""
@@ -133,8 +115,11 @@ class NewRow:
 async def enqueue_all_claimed(
     session: AsyncSession, rows: Sequence[NewRow], *, now: datetime
 ) -> dict[str, Delivery]:
-    """`enqueue_claimed` for many rows in one statement; the rows added, by key (a key that
-    exists already adds nothing)."""
+    """Add messages due `now` and already claimed ("sending", one attempt), in one statement,
+    for a writer that hands them to this process's dispatcher right after the commit: a reply
+    is sent without a claim transaction. Like claimed rows, they go back to the queue after the
+    lease if the process dies first. Returns the rows added, by key (a key that exists already
+    adds nothing)."""
     if not rows:
         return {}
     values = [
