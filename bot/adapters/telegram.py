@@ -290,14 +290,13 @@ class TelegramAdapter:
         by side: the core commits events that arrive together in one transaction."""
         if self._stopping.is_set():
             return []
-        chats: dict[int, list[Update]] = {}
+        chats: dict[tuple[str, int], list[Update]] = {}
         for update in updates:
-            chat = update.effective_chat
-            chats.setdefault(chat.id if chat is not None else -update.update_id, []).append(update)
+            chat = update.effective_chat  # a group's id is negative: a key of its own kind
+            key = ("chat", chat.id) if chat is not None else ("update", update.update_id)
+            chats.setdefault(key, []).append(update)
         handled: set[int] = set()
-        await asyncio.gather(
-            *(self._handle_in_order(chat_updates, handled) for chat_updates in chats.values())
-        )
+        await asyncio.gather(*(self._handle_in_order(in_chat, handled) for in_chat in chats.values()))
         return list(itertools.takewhile(handled.__contains__, (update.update_id for update in updates)))
 
     async def _handle_in_order(self, updates: Sequence[Update], handled: set[int]) -> None:
