@@ -47,11 +47,6 @@ class Batcher(Generic[_In, _Out]):
             self._worker = loop.create_task(self._drain())
         return await future
 
-    async def drain(self) -> None:
-        """Wait until every submitted item was handled (shutdown, tests)."""
-        while self._worker is not None and not self._worker.done():
-            await asyncio.shield(self._worker)
-
     async def _drain(self) -> None:
         while self._queue:
             batch = self._queue[: self._max_size]
