@@ -8,7 +8,9 @@
   a second process, so the bot under test has its event loop and a CPU to itself, as it would
   next to the real Telegram or Slack. The fake measures: from the first request of the run to
   the moment it recorded the last expected answer.
-- `Run` and `report`: the figures the fake measured and the printed comparison.
+- `EchoApp`: the bare app to compare with (bench/echo_apps.py), in a fresh process of its own.
+- `Run` and `report`: the figures the fake measured, the CPU the bot used, and the printed
+  comparison.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class Run:
     seconds: float
     failed_requests: int = 0
     ack_seconds: tuple[float, ...] = ()  # Slack: how long each event's POST took to be answered
+    cpu_seconds: float | None = None  # the bot's process during the run (set by the bench)
 
     @property
     def per_second(self) -> float:
@@ -170,6 +173,62 @@ class PlatformProcess:
             raise SystemExit(f"bench: the fake platform process ended (exit code {code})") from None
 
 
+class EchoApp:
+    """A bare echo app (bench/echo_apps.py `arguments`) in a fresh process, which imports only
+    its own library. Use as `async with`; `port` is where it serves (Slack), `cpu_used()` the
+    CPU seconds its process spent since it began receiving."""
+
+    def __init__(self, *arguments: str) -> None:
+        self._arguments = arguments
+        self._process: asyncio.subprocess.Process | None = None
+        self._cpu_at_start = 0.0
+        self.port = 0
+
+    async def __aenter__(self) -> EchoApp:
+        script = Path(__file__).with_name("echo_apps.py")
+        pipe = asyncio.subprocess.PIPE
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable, str(script), *self._arguments, stdin=pipe, stdout=pipe
+        )
+        ready, port, cpu = (await self._line()).split()
+        if ready != "ready":
+            raise SystemExit(f"bench: the echo app said {ready!r} instead of 'ready'")
+        self.port, self._cpu_at_start = int(port), float(cpu)
+        return self
+
+    async def cpu_used(self) -> float:
+        process = self._running()
+        assert process.stdin is not None
+        process.stdin.write(b"cpu\n")
+        await process.stdin.drain()
+        return float(await self._line()) - self._cpu_at_start
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        process = self._running()
+        assert process.stdin is not None
+        process.stdin.close()
+        try:
+            await asyncio.wait_for(process.wait(), 10)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+    async def _line(self) -> str:
+        process = self._running()
+        assert process.stdout is not None
+        line = (await process.stdout.readline()).decode().strip()
+        if not line:
+            raise SystemExit(f"bench: the echo app ended (exit code {await process.wait()})")
+        return line
+
+    def _running(self) -> asyncio.subprocess.Process:
+        if self._process is None:
+            raise RuntimeError("EchoApp is not started")
+        return self._process
+
+
 async def until_stopped(connection: Connection) -> None:
     """In the platform process: wait for the bench's "stop"."""
     with contextlib.suppress(EOFError):
@@ -202,6 +261,8 @@ def report_run(label: str, run: Run, *, expected: int) -> None:
         f"  {label}: {run.answered} answers to {run.chats} chats in {run.seconds:.2f} s "
         f"= {run.per_second:.0f}/s{complete}"
     )
+    if run.cpu_seconds is not None and run.answered:
+        print(f"    CPU used by the bot's process: {run.cpu_seconds * 1000 / run.answered:.2f} ms per answer")
     if run.failed_requests:
         print(f"    {run.failed_requests} requests were not answered 200")
     if run.ack_seconds:

@@ -11,12 +11,13 @@ bare slack-bolt echo app on the same fake Web API, in one run; prints both and t
    learner has their own DM channel and gets one answer, so it never makes a post wait.
 2. The bare app: a slack-bolt `AsyncApp` with one `message` listener that `say()`s the text
    back, served by bolt's own aiohttp app (`AsyncApp.web_app`), its Web API client on one
-   shared aiohttp session as Coachbot's is, against a fresh fake with the same N events.
+   shared aiohttp session as Coachbot's is, against a fresh fake with the same N events. It
+   runs in a fresh process of its own that imports only aiohttp and bolt (bench/echo_apps.py).
 
 Slack's side runs in a second process: the fake Web API (tests/fakes/slack_api.py) and an
 aiohttp client posting the N signed event callbacks (distinct event ids) with at most
 `--in-flight` requests open at once. It measures from the first POST to the N-th answer it
-recorded (chat.postMessage).
+recorded (chat.postMessage). Each bot's process CPU during its run is printed per answer.
 
 Run: `.venv/bin/python bench/slack_inbound.py [--messages N] [--in-flight K]
 [--database-url URL]`. A PostgreSQL URL must name an EMPTY database (it is migrated and filled).
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import tempfile
 import time
 from multiprocessing.connection import Connection
@@ -34,9 +36,9 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 from inbound_common import (
     LEARNER_TEXT,
+    EchoApp,
     PlatformProcess,
     Run,
     describe_database,
@@ -49,11 +51,10 @@ from inbound_common import (
     run_bench,
     until_stopped,
 )
-from slack_bolt.async_app import AsyncApp, AsyncSay
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import SlackAdapter
 from bot.app import App
+from bot.process import settle_heap
 from bot.settings import BUNDLED_CONTENT, Settings
 from content.loader import load_programs
 from content.model import Program
@@ -181,37 +182,31 @@ async def measure_coachbot(
                 port=0,
                 path=EVENTS_PATH,
             )
-            settings = Settings(database_url=url)
-            async with App(
-                settings=settings, clock=clock, adapters=[adapter], programs=programs, run_scheduler=True
-            ):
+            app = App(
+                settings=Settings(database_url=url),
+                clock=clock,
+                adapters=[adapter],
+                programs=programs,
+                run_scheduler=True,
+            )
+            settle_heap()  # as `coachbot run` does
+            async with app:
+                cpu_at_start = time.process_time()
                 slack.send(f"http://127.0.0.1:{adapter.bound_port}{EVENTS_PATH}")
                 run: Run = await slack.receive()
-    return run, setup
-
-
-async def _echo(event: dict[str, Any], say: AsyncSay) -> None:
-    await say(event["text"])
+                cpu = time.process_time() - cpu_at_start
+    return dataclasses.replace(run, cpu_seconds=cpu), setup
 
 
 async def measure_bolt_echo(count: int, in_flight: int) -> Run:
-    """The bare bolt echo app, served by bolt's aiohttp app on a free port, against a fresh fake."""
+    """The bare bolt echo app (bench/echo_apps.py), in its own process, against a fresh fake."""
     async with PlatformProcess(play_slack, count, in_flight) as slack:
         api_url = await slack.receive()
-        async with aiohttp.ClientSession() as session:
-            client = AsyncWebClient(token=BOT_TOKEN, base_url=api_url, session=session)
-            bolt = AsyncApp(client=client, signing_secret=SIGNING_SECRET)
-            bolt.event("message")(_echo)
-            runner = web.AppRunner(bolt.web_app(path=EVENTS_PATH), access_log=None)
-            await runner.setup()
-            try:
-                await web.TCPSite(runner, "127.0.0.1", 0).start()
-                port = int(runner.addresses[0][1])
-                slack.send(f"http://127.0.0.1:{port}{EVENTS_PATH}")
-                run: Run = await slack.receive()
-            finally:
-                await runner.cleanup()
-    return run
+        async with EchoApp("slack", api_url, BOT_TOKEN, SIGNING_SECRET, EVENTS_PATH) as echo:
+            slack.send(f"http://127.0.0.1:{echo.port}{EVENTS_PATH}")
+            run: Run = await slack.receive()
+            cpu = await echo.cpu_used()
+    return dataclasses.replace(run, cpu_seconds=cpu)
 
 
 # --- the bench ---------------------------------------------------------------------------------

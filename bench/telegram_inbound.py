@@ -10,11 +10,13 @@ python-telegram-bot echo bot on the same fake Bot API, in one run; prints both a
    with them Coachbot would measure 30/s by construction. `--with-limits` adds a run with
    Telegram's limits on.
 2. The bare bot: a PTB `Application` polling, one `MessageHandler` echoing the text back, no
-   rate limiter, against a fresh fake with the same N messages queued.
+   rate limiter, against a fresh fake with the same N messages queued. It runs in a fresh
+   process of its own that imports only python-telegram-bot (bench/echo_apps.py).
 
 The fake (tests/fakes/telegram_api.py) runs in a second process with all N updates queued
 before the bot starts; it measures from the bot's first getUpdates to the N-th answer it
-recorded (sendMessage). Both bots answer one message per chat.
+recorded (sendMessage). Both bots answer one message per chat. Each bot's process CPU during
+its run is printed per answer.
 
 Run: `.venv/bin/python bench/telegram_inbound.py [--messages N] [--database-url URL]
 [--with-limits]`. A PostgreSQL URL must name an EMPTY database (it is migrated and filled).
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -34,6 +37,7 @@ from typing import Any
 
 from inbound_common import (
     LEARNER_TEXT,
+    EchoApp,
     PlatformProcess,
     Run,
     describe_database,
@@ -45,12 +49,11 @@ from inbound_common import (
     run_bench,
     until_stopped,
 )
-from telegram import Update
-from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.adapters.telegram import TelegramAdapter
 from bot.adapters.telegram_limits import RateLimits, SendLimiter
 from bot.app import App
+from bot.process import settle_heap
 from bot.settings import BUNDLED_CONTENT, Settings
 from content.loader import load_programs
 from content.model import Program
@@ -141,40 +144,29 @@ async def measure_coachbot(
             base_url = await platform.receive()
             limiter = SendLimiter(limits=limits)
             adapter = TelegramAdapter(token=TOKEN, base_url=base_url, clock=clock, limiter=limiter)
-            settings = Settings(database_url=url)
-            async with App(
-                settings=settings, clock=clock, adapters=[adapter], programs=programs, run_scheduler=True
-            ):
+            app = App(
+                settings=Settings(database_url=url),
+                clock=clock,
+                adapters=[adapter],
+                programs=programs,
+                run_scheduler=True,
+            )
+            settle_heap()  # as `coachbot run` does
+            cpu_at_start = time.process_time()  # polling, and so the run, starts with the app
+            async with app:
                 run: Run = await platform.receive()
-    return run, setup
-
-
-async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    assert update.message is not None
-    assert update.message.text is not None
-    await update.message.reply_text(update.message.text)
+                cpu = time.process_time() - cpu_at_start
+    return dataclasses.replace(run, cpu_seconds=cpu), setup
 
 
 async def measure_echo_bot(count: int) -> Run:
-    """The bare PTB echo bot (Application + Updater polling) against a fresh fake."""
+    """The bare PTB echo bot (bench/echo_apps.py), in its own process, against a fresh fake."""
     async with PlatformProcess(serve_fake, count) as platform:
         base_url = await platform.receive()
-        application = (
-            Application.builder()
-            .token(TOKEN)
-            .base_url(f"{base_url}/bot")
-            .base_file_url(f"{base_url}/file/bot")
-            .build()
-        )
-        application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, _echo))
-        async with application:
-            await application.start()
-            assert application.updater is not None
-            await application.updater.start_polling(timeout=30)
+        async with EchoApp("telegram", base_url, TOKEN) as echo:
             run: Run = await platform.receive()
-            await application.updater.stop()
-            await application.stop()
-    return run
+            cpu = await echo.cpu_used()
+    return dataclasses.replace(run, cpu_seconds=cpu)
 
 
 # --- the bench ---------------------------------------------------------------------------------
