@@ -51,6 +51,8 @@ class App:
             programs=self.programs,
             clock=clock,
             on_sent=home_changed,
+            # A sent reply's mark joins the transaction of the events being handled meanwhile.
+            record_reply_sent=lambda mark: self.conversation.record_sent(mark),
         )
         directories = {a.platform: a for a in adapters if isinstance(a, EmailDirectory)}
         self.conversation = Conversation(

@@ -27,6 +27,9 @@ lanes of the run under way, or start one. A claim costs a transaction, and was a
 inbound message's database time. While handed-over replies keep the lanes busy, a run that found
 nothing due claims again after every `concurrency` sends rather than waiting for all lanes to
 go idle, so a nudge that falls due in a busy hour waits for a few sends, not for a quiet moment.
+A sent reply's mark needs nothing else either: marks that come together are written in one
+statement, and the app has the conversation write them in the transaction of the events it is
+handling (`record_reply_sent`), so under load they cost no transaction of their own.
 
 A row that must be tried again later (rate limit, retryable error, moved chat, block) holds its
 recipient for the rest of the run: their later rows go back to the queue just behind it,
@@ -103,6 +106,7 @@ class Dispatcher:
         batch_size: int = 50,
         on_sent: Callable[[int], None] = lambda _person_id: None,
         concurrency: int = DEFAULT_CONCURRENCY,
+        record_reply_sent: Callable[[outbox.SentMark], Awaitable[None]] | None = None,
     ) -> None:
         if batch_size < 1 or concurrency < 1:
             raise ValueError("batch_size and concurrency must be at least 1")
@@ -118,8 +122,9 @@ class Dispatcher:
         self._wanted = False
         self._run: _Run | None = None  # the run under way
         self._handed: list[Delivery] = []  # claimed rows handed over while no run was under way
-        # Replies sent at about the same time are marked sent in one transaction.
-        self._reply_marks: Batcher[outbox.SentMark, None] = Batcher(self._mark_replies_sent, max_size=100)
+        # Replies sent at about the same time are marked sent in one transaction: the app has the
+        # conversation write them with the events it handles meanwhile (`record_reply_sent`).
+        self._record_reply_sent = record_reply_sent or Batcher(self._mark_replies_sent, max_size=100).submit
 
     def wake(self) -> None:
         """Run soon, in the background. Wakes while a woken run is pending or under way make
@@ -223,7 +228,7 @@ class Dispatcher:
         if delivery.kind == "reply":  # nothing follows from a reply: only the mark
             stranger = delivery.person_id is None  # keep nothing about them
             mark = outbox.SentMark(delivery.id, recipient.platform, message_id, now, forget_payload=stranger)
-            await self._reply_marks.submit(mark)
+            await self._record_reply_sent(mark)
             return
         async with self._database.transaction() as session:
             await outbox.mark_sent(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -18,8 +18,11 @@ class Work:
         self.failing: set[int] = set()
         self.gate: asyncio.Event | None = None
         self.started = asyncio.Event()  # set when the first batch begins
+        self.on_start: Callable[[], None] = lambda: None  # called as each batch begins
+        self.notes: list[list[int]] = []  # for `on_start`
 
     async def __call__(self, items: Sequence[int]) -> list[int | Exception]:
+        self.on_start()
         self.batches.append(list(items))
         self.started.set()
         if self.gate is not None:
@@ -39,6 +42,44 @@ async def test_items_submitted_together_go_in_one_batch_in_order() -> None:
     results = await asyncio.gather(*(batcher.submit(n) for n in range(5)))
     assert results == [0, 2, 4, 6, 8]
     assert work.batches == [[0, 1, 2, 3, 4]]
+
+
+async def _submit_after(
+    batcher: Batcher[int, int], item: int, *, passes: int, submitted: list[int] | None = None
+) -> int:
+    """Submit `item` after `passes` passes of the event loop (a caller still on its way)."""
+    for _ in range(passes):
+        await asyncio.sleep(0)
+    if submitted is not None:
+        submitted.append(item)
+    return await batcher.submit(item)
+
+
+async def test_callers_on_their_way_join_the_batch_while_it_keeps_growing() -> None:
+    work = Work()
+    batcher = Batcher(work, max_size=10)
+    callers = [_submit_after(batcher, n, passes=n) for n in range(5)]  # one more each pass
+    assert await asyncio.gather(*callers) == [0, 2, 4, 6, 8]
+    assert work.batches == [[0, 1, 2, 3, 4]]
+
+
+async def test_a_pass_that_brings_nothing_new_ends_the_gathering() -> None:
+    work = Work()
+    batcher = Batcher(work, max_size=10)
+    callers = [_submit_after(batcher, 1, passes=0), _submit_after(batcher, 2, passes=3)]
+    assert await asyncio.gather(*callers) == [2, 4]
+    assert work.batches == [[1], [2]]
+
+
+async def test_a_full_batch_goes_without_waiting_for_more() -> None:
+    work = Work()
+    batcher = Batcher(work, max_size=3)
+    submitted: list[int] = []
+    work.on_start = lambda: work.notes.append(list(submitted))
+    callers = [_submit_after(batcher, n, passes=n, submitted=submitted) for n in range(7)]
+    await asyncio.gather(*callers)
+    assert work.notes[0] == [0, 1, 2]  # the first batch went while the others were on their way
+    assert work.batches == [[0, 1, 2], [3, 4, 5], [6]]
 
 
 async def test_items_arriving_during_a_batch_form_the_next_one_of_at_most_max_size() -> None:

@@ -17,6 +17,7 @@ from bot.app import App
 from bot.domain.errors import RateLimited
 from bot.domain.messages import Identity, Inbound, InboundAck, Platform
 from bot.flows.conversation import Conversation
+from bot.storage import outbox
 from bot.storage.db import Database
 from bot.storage.models import Delivery, ProcessedEvent
 from content.model import Program
@@ -150,3 +151,54 @@ async def test_the_same_event_twice_in_one_group_has_one_effect(
             await session.exec(select(Delivery.key).where(Delivery.key.startswith("reply:slack:E-twice:")))
         ).all()  # type: ignore[attr-defined]
     assert len(replies) == 1
+
+
+async def _replies_to(running: App, event_prefix: str) -> list[Delivery]:
+    key = Delivery.key.startswith(f"reply:slack:{event_prefix}")  # type: ignore[attr-defined]
+    async with running.database.transaction() as session:
+        return list((await session.exec(select(Delivery).where(key))).all())
+
+
+def _mark(delivery: Delivery, clock: FrozenClock) -> outbox.SentMark:
+    assert delivery.id is not None
+    return outbox.SentMark(delivery.id, "slack", f"D1:{delivery.id}", clock.now())
+
+
+async def test_sent_marks_join_the_transaction_of_the_events_handled_meanwhile(
+    conversation: Conversation, running: App, clock: FrozenClock
+) -> None:
+    await _first_messages(conversation, clock)
+    sent_replies = await _replies_to(running, "E-first-")
+    with _statements(running.database) as sent:
+        outcomes = await asyncio.gather(
+            conversation.handle(_said("U1", "/help", "E-1", clock)),
+            *(conversation.record_sent(_mark(reply, clock)) for reply in sent_replies),
+            conversation.handle(_said("U2", "/help", "E-2", clock)),
+        )
+    assert all(ack.accepted for ack in (outcomes[0], outcomes[-1]))
+    assert sum(statement.startswith("BEGIN") for statement in sent) == 1
+    assert sum(statement.startswith("UPDATE deliveries") for statement in sent) == 1  # all marks at once
+    marked = await _replies_to(running, "E-first-")
+    assert {row.key.split(":")[2] for row in marked} == {f"E-first-{account}" for account in ACCOUNTS}
+    assert {(row.status, row.platform_message_id) for row in marked} == {
+        ("sent", f"D1:{row.id}") for row in marked
+    }
+
+
+async def test_sent_marks_are_written_when_their_group_falls_back_to_one_by_one(
+    conversation: Conversation, running: App, clock: FrozenClock
+) -> None:
+    await _first_messages(conversation, clock)
+    (reply, *_) = await _replies_to(running, "E-first-U1")
+    outcomes = await asyncio.gather(
+        conversation.handle(_said(FLAKY, "hallo", "E-flaky", clock)),
+        conversation.record_sent(_mark(reply, clock)),
+        conversation.handle(_said("U2", "/help", "E-2", clock)),
+        return_exceptions=True,
+    )
+    assert isinstance(outcomes[0], RateLimited)  # the group was rolled back and handled one by one
+    assert outcomes[1] is None
+    assert isinstance(outcomes[2], InboundAck)
+    assert outcomes[2].accepted
+    marked = next(row for row in await _replies_to(running, "E-first-U1") if row.id == reply.id)
+    assert (marked.status, marked.platform_message_id) == ("sent", f"D1:{reply.id}")

@@ -2,9 +2,15 @@
 
 `Batcher.submit(item)` queues the item and waits for its result. One worker takes everything
 queued (up to `max_size`), hands it to `work` as one batch, and gives each caller its own result
-or error; items that arrive while a batch is under way form the next one. Nothing waits on a
-timer: a lone item goes at once, and batches grow only when items arrive faster than they are
-handled, which is exactly when handling them together pays.
+or error; items that arrive while a batch is under way form the next one.
+
+Before it takes a batch, the worker lets the event loop run once more, and again for as long as
+that brought new items (up to `max_size`): callers that were already on their way (a request
+parsed, its handler not yet at `submit`) join this batch instead of starting the next one.
+Nothing waits on a timer: a lone item waits one pass of the loop, and batches grow only when
+items arrive faster than they are handled, which is exactly when handling them together pays.
+(Measured: Slack's 32 requests in flight came in groups of 13 events, now 16; each group is a
+transaction saved; docs/performance.md.)
 
 The inbound chain uses it so that the events that arrive together (a Telegram `getUpdates`
 answer, Slack's concurrent requests) share one transaction (bot/flows/conversation.py).
@@ -49,6 +55,7 @@ class Batcher(Generic[_In, _Out]):
 
     async def _drain(self) -> None:
         while self._queue:
+            await self._gather()
             batch = self._queue[: self._max_size]
             del self._queue[: self._max_size]
             try:
@@ -62,3 +69,10 @@ class Batcher(Generic[_In, _Out]):
                     future.set_exception(result)
                 else:
                     future.set_result(result)
+
+    async def _gather(self) -> None:
+        """Let the loop run while that brings more items, up to a full batch."""
+        seen = 0
+        while seen < len(self._queue) < self._max_size:
+            seen = len(self._queue)
+            await asyncio.sleep(0)  # one pass: every callback ready now runs first

@@ -6,10 +6,11 @@ Each rule may answer and stop the chain. The replies are written to the outbox i
 transaction as the event's effects, so a crash never loses or doubles one. Events that arrive
 while others are being handled share one transaction (a group commit, `_handle_group`): its
 fixed cost and the senders' lookups are paid once per group; an event that fails is handled
-again alone, so its failure stays its own. With a `hand_over`
-(the app's dispatcher) the replies are written already claimed and handed to it after the commit,
-which sends them at once without a claim transaction; otherwise the dispatcher is woken to
-claim them. Either way replies stay instant.
+again alone, so its failure stays its own. The dispatcher's marks of sent replies join the
+group too (`record_sent`), rather than each batch of them taking a transaction of its own.
+With a `hand_over` (the app's dispatcher) the replies are written already claimed and handed to
+it after the commit, which sends them at once without a claim transaction; otherwise the
+dispatcher is woken to claim them. Either way replies stay instant.
 
 On a platform with an e-mail directory (Slack) an unknown account is identified by the address
 the platform holds for it: the chain stops, the transaction is rolled back, the directory is
@@ -120,7 +121,9 @@ class Conversation:
         self._hand_over = hand_over  # sends rows claimed for it; None: replies wait for a claim
         self._on_change = on_change  # after the commit, with the person id of a changed learner
         self._directories = dict(directories or {})
-        self._group = Batcher(self._handle_group, max_size=GROUP_SIZE)
+        self._group: Batcher[Inbound | outbox.SentMark, _Handled | None] = Batcher(
+            self._handle_group, max_size=GROUP_SIZE
+        )
 
     async def handle(self, inbound: Inbound) -> InboundAck:
         """Handle one event. Events that arrive while others are being handled are handled
@@ -128,6 +131,7 @@ class Conversation:
         `RateLimited`) is raised, not answered, so the platform delivers the event again rather
         than a learner being called a stranger."""
         outcome = await self._group.submit(inbound)
+        assert outcome is not None  # an event's outcome; only a mark has none
         # Here, not in the group's task: the caller's own flow goes on right after, as when it
         # committed the event itself (a console run sends the replies it just handed over).
         return self._after_commit(outcome)
@@ -153,25 +157,55 @@ class Conversation:
         self._on_change(person_id)  # their home now shows the started journey
         return True
 
-    async def _handle_group(self, inbounds: Sequence[Inbound]) -> Sequence[_Handled | Exception]:
-        """Events that arrived together, in order, in one transaction: its fixed cost and the
-        senders' lookups are paid once for all. If any of them fails, or an unknown account
-        needs its platform's directory, that transaction is rolled back and each event is
-        handled alone, so an event's failure stays its own."""
-        if len(inbounds) > 1:
+    async def record_sent(self, mark: outbox.SentMark) -> None:
+        """Mark a sent reply as sent (the dispatcher's `record_reply_sent`), in one transaction
+        with the events being handled meanwhile: under load, marks otherwise took as many
+        transactions of their own as the events did."""
+        await self._group.submit(mark)
+
+    async def _handle_group(
+        self, items: Sequence[Inbound | outbox.SentMark]
+    ) -> Sequence[_Handled | Exception | None]:
+        """Events that arrived together, in order, and the sent marks that came with them, in
+        one transaction: its fixed cost and the senders' lookups are paid once for all. If any
+        event fails, or an unknown account needs its platform's directory, that transaction is
+        rolled back: the marks are written on their own and each event is handled alone, so an
+        event's failure stays its own."""
+        inbounds = [item for item in items if isinstance(item, Inbound)]
+        marks = [item for item in items if isinstance(item, outbox.SentMark)]
+        outcomes: Sequence[_Handled | Exception] | None = None
+        if len(items) > 1:
             try:
-                outcomes = await self._in_one_transaction(inbounds)
+                outcomes = await self._in_one_transaction(inbounds, marks=marks)
             except Exception as error:
                 log.info("%d events handled one by one (%s)", len(inbounds), type(error).__name__)
-            else:
-                return outcomes
-        return [await self._alone(inbound) for inbound in inbounds]
+        marked: Exception | None = None
+        if outcomes is None:
+            marked = await self._marks_alone(marks)
+            outcomes = [await self._alone(inbound) for inbound in inbounds]
+        handled = iter(outcomes)
+        return [marked if isinstance(item, outbox.SentMark) else next(handled) for item in items]
+
+    async def _marks_alone(self, marks: Sequence[outbox.SentMark]) -> Exception | None:
+        """The marks in a transaction of their own; its error is returned, for their callers."""
+        if not marks:
+            return None
+        try:
+            async with self._database.transaction() as session:
+                await outbox.mark_all_sent(session, marks)
+        except Exception as error:
+            return error
+        return None
 
     async def _in_one_transaction(
-        self, inbounds: Sequence[Inbound], *, lookup: _Lookup | None = None
+        self,
+        inbounds: Sequence[Inbound],
+        *,
+        marks: Sequence[outbox.SentMark] = (),
+        lookup: _Lookup | None = None,
     ) -> list[_Handled]:
-        """The events' effects and replies in one transaction (`lookup`: what the directory said
-        about the sender of a lone event)."""
+        """The events' effects and replies, and the marks, in one transaction (`lookup`: what
+        the directory said about the sender of a lone event)."""
         now = self._clock.now()
         accounts = {(inbound.identity.platform, inbound.identity.external_id) for inbound in inbounds}
         keys = [(inbound.identity.platform, inbound.event_id) for inbound in inbounds]
@@ -182,6 +216,7 @@ class Conversation:
                 await self._turn(session, inbound, now=now, fresh=fresh, senders=senders, lookup=lookup)
                 for inbound in inbounds
             ]
+            await outbox.mark_all_sent(session, marks)
             return await self._write_replies(session, turns, now=now)
 
     async def _alone(self, inbound: Inbound) -> _Handled | Exception:
