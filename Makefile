@@ -34,7 +34,7 @@ bench: $(STAMP)
 bench-telegram: $(STAMP)
 	$(BIN)/python bench/telegram_fanout.py
 
-# About a minute and a half: 2,000 messages through the whole bot and a bare bot, per platform.
+# About two minutes: 2,000 messages through the whole bot and a bare bot, per platform (Slack: 3 rounds).
 bench-inbound: $(STAMP)
 	$(BIN)/python bench/telegram_inbound.py
 	$(BIN)/python bench/slack_inbound.py

@@ -19,7 +19,11 @@ aiohttp client posting the N signed event callbacks (distinct event ids) with at
 `--in-flight` requests open at once. It measures from the first POST to the N-th answer it
 recorded (chat.postMessage). Each bot's process CPU during its run is printed per answer.
 
-Run: `.venv/bin/python bench/slack_inbound.py [--messages N] [--in-flight K]
+The two apps run in turn, `--rounds` times (default 3), each Coachbot round on a fresh copy of
+the prepared SQLite file; the verdict is the median of the rounds' ratios (one pair of runs
+on a shared machine can land either way). A PostgreSQL database makes it one round.
+
+Run: `.venv/bin/python bench/slack_inbound.py [--messages N] [--in-flight K] [--rounds R]
 [--database-url URL]`. A PostgreSQL URL must name an EMPTY database (it is migrated and filled).
 """
 
@@ -29,6 +33,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import shutil
 import tempfile
 import time
 from multiprocessing.connection import Connection
@@ -46,6 +51,7 @@ from inbound_common import (
     inbound_parser,
     positive,
     prepare_learners,
+    report_median_ratio,
     report_ratio,
     report_run,
     run_bench,
@@ -155,47 +161,42 @@ async def _post_all(
 # --- the two apps ------------------------------------------------------------------------------
 
 
-async def measure_coachbot(
-    count: int, in_flight: int, programs: dict[str, Program], *, database_url: str | None
-) -> tuple[Run, float]:
-    """Coachbot against a fresh fake; returns the run and the seconds the set-up took."""
+async def prepare(url: str, count: int, programs: dict[str, Program], folder: Path) -> float:
+    """The learners, imported and started in the database at `url`; the seconds it took."""
+    now = SystemClock().now()
+    return await prepare_learners(
+        url, programs, count=count, platform="slack", external_id=user_of, now=now, folder=folder
+    )
+
+
+async def measure_coachbot(count: int, in_flight: int, programs: dict[str, Program], *, url: str) -> Run:
+    """Coachbot, on the prepared database at `url`, against a fresh fake."""
     clock = SystemClock()
-    with tempfile.TemporaryDirectory() as folder:
-        url = database_url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
-        setup = await prepare_learners(
-            url,
-            programs,
-            count=count,
-            platform="slack",
-            external_id=user_of,
-            now=clock.now(),
-            folder=Path(folder),
+    async with PlatformProcess(play_slack, count, in_flight) as slack:
+        api_url = await slack.receive()
+        adapter = SlackAdapter(
+            bot_token=BOT_TOKEN,
+            signing_secret=SIGNING_SECRET,
+            api_url=api_url,
+            clock=clock,
+            host="127.0.0.1",
+            port=0,
+            path=EVENTS_PATH,
         )
-        async with PlatformProcess(play_slack, count, in_flight) as slack:
-            api_url = await slack.receive()
-            adapter = SlackAdapter(
-                bot_token=BOT_TOKEN,
-                signing_secret=SIGNING_SECRET,
-                api_url=api_url,
-                clock=clock,
-                host="127.0.0.1",
-                port=0,
-                path=EVENTS_PATH,
-            )
-            app = App(
-                settings=Settings(database_url=url),
-                clock=clock,
-                adapters=[adapter],
-                programs=programs,
-                run_scheduler=True,
-            )
-            settle_heap()  # as `coachbot run` does
-            async with app:
-                cpu_at_start = time.process_time()
-                slack.send(f"http://127.0.0.1:{adapter.bound_port}{EVENTS_PATH}")
-                run: Run = await slack.receive()
-                cpu = time.process_time() - cpu_at_start
-    return dataclasses.replace(run, cpu_seconds=cpu), setup
+        app = App(
+            settings=Settings(database_url=url),
+            clock=clock,
+            adapters=[adapter],
+            programs=programs,
+            run_scheduler=True,
+        )
+        settle_heap()  # as `coachbot run` does
+        async with app:
+            cpu_at_start = time.process_time()
+            slack.send(f"http://127.0.0.1:{adapter.bound_port}{EVENTS_PATH}")
+            run: Run = await slack.receive()
+            cpu = time.process_time() - cpu_at_start
+    return dataclasses.replace(run, cpu_seconds=cpu)
 
 
 async def measure_bolt_echo(count: int, in_flight: int) -> Run:
@@ -220,17 +221,39 @@ async def main(args: argparse.Namespace) -> None:
         f"  database: {describe_database(args.database_url)}; Slack's side (fake Web API and the client "
         f"posting signed events, {in_flight} in flight) runs in a second process"
     )
-    coachbot, setup = await measure_coachbot(count, in_flight, programs, database_url=args.database_url)
-    print(f"  set-up (untimed): roster import, identities linked, learners started: {setup:.1f} s")
-    report_run("Coachbot (App + SlackAdapter HTTP mode, pacer on)", coachbot, expected=count)
-    echo = await measure_bolt_echo(count, in_flight)
-    report_run("bare bolt echo app (AsyncApp, say())             ", echo, expected=count)
-    report_ratio(coachbot, echo, bare_name="bare bolt app")
+    rounds = args.rounds if args.database_url is None else 1  # a PostgreSQL database is used up
+    with tempfile.TemporaryDirectory() as folder:
+        template = Path(folder) / "learners.db"
+        setup = await prepare(args.database_url or sqlite_url(template), count, programs, Path(folder))
+        print(f"  set-up (untimed): roster import, identities linked, learners started: {setup:.1f} s")
+        ratios = []
+        for number in range(1, rounds + 1):
+            url = args.database_url or sqlite_url(shutil.copy(template, Path(folder) / f"round{number}.db"))
+            if rounds > 1:
+                print(f"  round {number} of {rounds}:")
+            coachbot = await measure_coachbot(count, in_flight, programs, url=url)
+            report_run("Coachbot (App + SlackAdapter HTTP mode, pacer on)", coachbot, expected=count)
+            echo = await measure_bolt_echo(count, in_flight)
+            report_run("bare bolt echo app (AsyncApp, say())             ", echo, expected=count)
+            ratios.append(report_ratio(coachbot, echo, bare_name="bare bolt app", verdict=rounds == 1))
+    if rounds > 1:
+        report_median_ratio(ratios)
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
 
 
 def parse_args() -> argparse.Namespace:
     parser = inbound_parser(__doc__.split("\n\n")[0], unit="events")
     parser.add_argument("--in-flight", type=positive, default=32, help="requests open at once, default 32")
+    parser.add_argument(
+        "--rounds",
+        type=positive,
+        default=3,
+        help="Coachbot and the bare app in turn, this many times (SQLite only); the verdict is the "
+        "median ratio. Default 3",
+    )
     return parser.parse_args()
 
 
