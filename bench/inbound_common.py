@@ -34,12 +34,17 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
+from bot.adapters.base import ChatAdapter
+from bot.app import App
 from bot.cohorts import import_roster
 from bot.domain.errors import ConfigError
+from bot.process import settle_heap
+from bot.settings import Settings
 from bot.storage.db import Database
 from bot.storage.models import Enrolment, Identity, Person
 from content.model import Program
 from content.roster import parse_roster
+from scheduler.clock import Clock
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 # The benches import the fakes from tests/fakes, after this module: Python puts only the
@@ -129,6 +134,20 @@ async def prepare_learners(
             if len(linked) != count:
                 raise SystemExit(f"bench: {len(linked)} identities linked, expected {count}")
     return time.perf_counter() - started
+
+
+def coachbot_app(url: str, adapter: ChatAdapter, programs: dict[str, Program], *, clock: Clock) -> App:
+    """Coachbot's app on the prepared database at `url` with `adapter` (enter it to start), its
+    heap settled as `coachbot run` settles it (bot/process.py)."""
+    app = App(
+        settings=Settings(database_url=url),
+        clock=clock,
+        adapters=[adapter],
+        programs=programs,
+        run_scheduler=True,
+    )
+    settle_heap()
+    return app
 
 
 # --- the fake platform in a second process ----------------------------------------------------

@@ -46,6 +46,7 @@ from inbound_common import (
     EchoApp,
     PlatformProcess,
     Run,
+    coachbot_app,
     describe_database,
     describe_machine,
     inbound_parser,
@@ -59,9 +60,7 @@ from inbound_common import (
 )
 
 from bot.adapters.slack import SlackAdapter
-from bot.app import App
-from bot.process import settle_heap
-from bot.settings import BUNDLED_CONTENT, Settings
+from bot.settings import BUNDLED_CONTENT
 from content.loader import load_programs
 from content.model import Program
 from scheduler.clock import SystemClock
@@ -183,15 +182,7 @@ async def measure_coachbot(count: int, in_flight: int, programs: dict[str, Progr
             port=0,
             path=EVENTS_PATH,
         )
-        app = App(
-            settings=Settings(database_url=url),
-            clock=clock,
-            adapters=[adapter],
-            programs=programs,
-            run_scheduler=True,
-        )
-        settle_heap()  # as `coachbot run` does
-        async with app:
+        async with coachbot_app(url, adapter, programs, clock=clock):
             cpu_at_start = time.process_time()
             slack.send(f"http://127.0.0.1:{adapter.bound_port}{EVENTS_PATH}")
             run: Run = await slack.receive()

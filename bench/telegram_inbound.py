@@ -40,6 +40,7 @@ from inbound_common import (
     EchoApp,
     PlatformProcess,
     Run,
+    coachbot_app,
     describe_database,
     describe_machine,
     inbound_parser,
@@ -52,9 +53,7 @@ from inbound_common import (
 
 from bot.adapters.telegram import TelegramAdapter
 from bot.adapters.telegram_limits import RateLimits, SendLimiter
-from bot.app import App
-from bot.process import settle_heap
-from bot.settings import BUNDLED_CONTENT, Settings
+from bot.settings import BUNDLED_CONTENT
 from content.loader import load_programs
 from content.model import Program
 from scheduler.clock import SystemClock
@@ -144,14 +143,7 @@ async def measure_coachbot(
             base_url = await platform.receive()
             limiter = SendLimiter(limits=limits)
             adapter = TelegramAdapter(token=TOKEN, base_url=base_url, clock=clock, limiter=limiter)
-            app = App(
-                settings=Settings(database_url=url),
-                clock=clock,
-                adapters=[adapter],
-                programs=programs,
-                run_scheduler=True,
-            )
-            settle_heap()  # as `coachbot run` does
+            app = coachbot_app(url, adapter, programs, clock=clock)
             cpu_at_start = time.process_time()  # polling, and so the run, starts with the app
             async with app:
                 run: Run = await platform.receive()
