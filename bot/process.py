@@ -1,4 +1,4 @@
-"""What a long-running Coachbot process does for itself once it has started.
+"""What a long-running Coachbot process does for itself before it starts serving.
 
 `settle_heap()`: the garbage collector's settings for a busy bot. Python's defaults cost an
 inbound Slack event about a tenth of its CPU (bench/slack_inbound.py, docs/performance.md):
@@ -22,7 +22,7 @@ YOUNG_COLLECTION_THRESHOLD = 10_000
 
 def settle_heap() -> None:
     """Collect start-up garbage, freeze what survives, and raise the young threshold. Call once,
-    after start-up (the older generations keep Python's default thresholds)."""
+    when the modules and programs are loaded (the older generations keep Python's defaults)."""
     gc.collect()
     gc.freeze()
     _, older, oldest = gc.get_threshold()
