@@ -213,4 +213,3 @@ async def test_sent_marks_are_written_when_their_group_falls_back_to_one_by_one(
     assert outcomes[2].accepted
     marked = next(row for row in await _replies_to(running, "E-first-U1") if row.id == reply.id)
     assert (marked.status, marked.platform_message_id) == ("sent", f"D1:{reply.id}")
-
