@@ -20,8 +20,9 @@ aiohttp client posting the N signed event callbacks (distinct event ids) with at
 recorded (chat.postMessage). Each bot's process CPU during its run is printed per answer.
 
 The two apps run in turn, `--rounds` times (default 3), each Coachbot round on a fresh copy of
-the prepared SQLite file; the verdict is the median of the rounds' ratios (one pair of runs
-on a shared machine can land either way). A PostgreSQL database makes it one round.
+the prepared database (a copy of the SQLite file; on PostgreSQL a database created from the
+prepared one as its template, on the same server, and dropped after the round); the verdict is
+the median of the rounds' ratios (one pair of runs on a shared machine can land either way).
 
 Run: `.venv/bin/python bench/slack_inbound.py [--messages N] [--in-flight K] [--rounds R]
 [--database-url URL]`. A PostgreSQL URL must name an EMPTY database (it is migrated and filled).
@@ -36,11 +37,14 @@ import dataclasses
 import shutil
 import tempfile
 import time
+import uuid
+from collections.abc import AsyncIterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import asyncpg
 from inbound_common import (
     LEARNER_TEXT,
     EchoApp,
@@ -58,6 +62,7 @@ from inbound_common import (
     run_bench,
     until_stopped,
 )
+from sqlalchemy.engine import make_url
 
 from bot.adapters.slack import SlackAdapter
 from bot.settings import BUNDLED_CONTENT
@@ -212,17 +217,17 @@ async def main(args: argparse.Namespace) -> None:
         f"  database: {describe_database(args.database_url)}; Slack's side (fake Web API and the client "
         f"posting signed events, {in_flight} in flight) runs in a second process"
     )
-    rounds = args.rounds if args.database_url is None else 1  # a PostgreSQL database is used up
+    rounds = args.rounds
     with tempfile.TemporaryDirectory() as folder:
-        template = Path(folder) / "learners.db"
-        setup = await prepare(args.database_url or sqlite_url(template), count, programs, Path(folder))
+        prepared = args.database_url or sqlite_url(Path(folder) / "learners.db")
+        setup = await prepare(prepared, count, programs, Path(folder))
         print(f"  set-up (untimed): roster import, identities linked, learners started: {setup:.1f} s")
         ratios = []
         for number in range(1, rounds + 1):
-            url = args.database_url or sqlite_url(shutil.copy(template, Path(folder) / f"round{number}.db"))
             if rounds > 1:
                 print(f"  round {number} of {rounds}:")
-            coachbot = await measure_coachbot(count, in_flight, programs, url=url)
+            async with copy_of(prepared, Path(folder) / f"round{number}.db") as url:
+                coachbot = await measure_coachbot(count, in_flight, programs, url=url)
             report_run("Coachbot (App + SlackAdapter HTTP mode, pacer on)", coachbot, expected=count)
             echo = await measure_bolt_echo(count, in_flight)
             report_run("bare bolt echo app (AsyncApp, say())             ", echo, expected=count)
@@ -235,6 +240,28 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
+@contextlib.asynccontextmanager
+async def copy_of(prepared: str, file: Path) -> AsyncIterator[str]:
+    """A fresh copy of the prepared database for one round (its URL): the SQLite file copied to
+    `file`, or a PostgreSQL database made from it as a template and dropped after the round."""
+    if not prepared.startswith("postgresql"):
+        yield sqlite_url(shutil.copy(make_url(prepared).database or "", file))
+        return
+    source = make_url(prepared)
+    copy = f"{source.database}_round_{uuid.uuid4().hex[:8]}"
+    # Connected to the server's maintenance database: a template must have no other sessions.
+    server = source.set(drivername="postgresql", database="postgres")
+    admin = await asyncpg.connect(server.render_as_string(hide_password=False))
+    try:
+        await admin.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{source.database}"')
+        try:
+            yield source.set(database=copy).render_as_string(hide_password=False)
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
 def parse_args() -> argparse.Namespace:
     parser = inbound_parser(__doc__.split("\n\n")[0], unit="events")
     parser.add_argument("--in-flight", type=positive, default=32, help="requests open at once, default 32")
@@ -242,8 +269,8 @@ def parse_args() -> argparse.Namespace:
         "--rounds",
         type=positive,
         default=3,
-        help="Coachbot and the bare app in turn, this many times (SQLite only); the verdict is the "
-        "median ratio. Default 3",
+        help="Coachbot and the bare app in turn, this many times, each Coachbot round on a fresh "
+        "copy of the prepared database; the verdict is the median ratio. Default 3",
     )
     return parser.parse_args()
 

@@ -4,6 +4,7 @@ senders; an event that fails in a group fails alone (bot/flows/conversation.py).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,7 @@ from bot.storage.models import Delivery, ProcessedEvent
 from content.model import Program
 from scheduler.clock import FrozenClock
 from tests.fakes.apps import demo_app
+from tests.fakes.databases import drop_connections
 from tests.fakes.memory_adapter import MemoryAdapter
 
 # Slack accounts of three learners of the demo cohort, and one the directory cannot answer for.
@@ -213,3 +215,24 @@ async def test_sent_marks_are_written_when_their_group_falls_back_to_one_by_one(
     assert outcomes[2].accepted
     marked = next(row for row in await _replies_to(running, "E-first-U1") if row.id == reply.id)
     assert (marked.status, marked.platform_message_id) == ("sent", f"D1:{reply.id}")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+async def test_a_group_whose_connection_the_server_dropped_is_handled_again_one_by_one(
+    conversation: Conversation,
+    running: App,
+    clock: FrozenClock,
+    migrated_database_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A PostgreSQL restart under load: connections in steady use are not pinged (bot/storage/
+    db.py), so the group's transaction fails; the pool is renewed and no event is lost."""
+    await _first_messages(conversation, clock)
+    assert await drop_connections(migrated_database_url) >= 1
+    with caplog.at_level(logging.INFO, logger="bot.flows.conversation"):
+        acks = await _together(conversation, *(_said(a, "/help", f"E-after-{a}", clock) for a in ACCOUNTS))
+    assert "3 events handled one by one" in caplog.text
+    assert all(isinstance(ack, InboundAck) and ack.accepted for ack in acks)
+    replies = await _replies_to(running, "E-after-")
+    assert {row.key.split(":")[2] for row in replies} == {f"E-after-{account}" for account in ACCOUNTS}

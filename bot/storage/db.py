@@ -15,11 +15,22 @@ each record their result in a transaction, and waiting on the lock is instant an
 SQLite's busy handler polls with sleeps of up to 100 ms. PostgreSQL transactions run side by
 side. A transaction opened inside another on the same task would wait for itself on SQLite; it
 raises instead.
+
+A PostgreSQL connection that sat unused in the pool for a while (`ping_after_idle`, default
+10 s) is pinged when it is taken, and replaced if the server dropped it (a restart, a proxy's
+idle timeout). A connection in steady use is not: pinging every checkout took a round trip per
+transaction, under load a tenth of a Slack event's CPU and a fifth of the events per second
+(docs/performance.md). If the server drops connections in steady use, the transactions that
+take them fail once; SQLAlchemy sees the disconnect and renews the whole pool. The work is then
+redone: a group of events one by one (bot/flows/conversation.py), an event its platform did not
+see acknowledged by redelivery, a planning run on its next turn. A reply's sent mark that fails
+leaves the reply to be sent again after its lease, as any database failure at that moment does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -33,7 +44,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, CursorResult, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.sql.dml import UpdateBase
 from sqlmodel import SQLModel
@@ -50,6 +61,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 _ASYNC_DRIVERS: dict[str, str] = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
 _EXAMPLES = "e.g. sqlite+aiosqlite:///coach.db or postgresql+asyncpg://user@host/dbname"
+PING_AFTER_IDLE = 10.0  # seconds a PostgreSQL connection may sit in the pool unchecked
+_IDLE_SINCE = "coachbot_idle_since"  # in a pooled connection's info: when it was put back
 _BUSY_TIMEOUT = 30.0  # seconds a writer waits for another instead of failing
 _SQLITE_PRAGMAS = (
     f"PRAGMA busy_timeout={int(_BUSY_TIMEOUT * 1000)}",  # first: the pragmas below may wait too
@@ -63,9 +76,10 @@ _MIGRATION_LOCK = 0x636F6163  # "coac"
 class Database:
     """The application's database: an async engine, its sessions and its migrations."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, ping_after_idle: float = PING_AFTER_IDLE) -> None:
         self._url = parse_url(url)
         self._echo = echo
+        self._ping_after_idle = ping_after_idle
         self._engine: AsyncEngine | None = None
         self._sessions: async_sessionmaker[AsyncSession] | None = None
         self._write_lock: asyncio.Lock | None = None  # SQLite: one transaction at a time
@@ -90,7 +104,7 @@ class Database:
         """Create the engine and, unless told not to, bring the schema up to date."""
         if self._engine is not None:
             return self
-        self._engine = _create_engine(self._url, echo=self._echo)
+        self._engine = _create_engine(self._url, echo=self._echo, ping_after_idle=self._ping_after_idle)
         self._sessions = async_sessionmaker(self._engine, class_=AsyncSession, expire_on_commit=False)
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
         if migrate:
@@ -242,15 +256,40 @@ def _dialect(url: URL) -> Dialect:
     return "postgresql" if url.get_backend_name() == "postgresql" else "sqlite"
 
 
-def _create_engine(url: URL, *, echo: bool) -> AsyncEngine:
+def _create_engine(url: URL, *, echo: bool, ping_after_idle: float = PING_AFTER_IDLE) -> AsyncEngine:
     if _dialect(url) == "postgresql":
-        return create_async_engine(url, echo=echo, pool_pre_ping=True)
+        engine = create_async_engine(url, echo=echo)
+        _ping_when_idle(engine, after=ping_after_idle)
+        return engine
     _create_folder(url)
     # The connector runs statements on the event loop (sqlite.py says why and when not).
     engine = create_async_engine(url, echo=echo, async_creator=inline_connector(url, timeout=_BUSY_TIMEOUT))
     event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
     event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
     return engine
+
+
+def _ping_when_idle(engine: AsyncEngine, *, after: float) -> None:
+    """Ping a pooled connection that was idle for `after` seconds when it is taken; replace it
+    if the server no longer answers. Wall-clock time, not the app's clock: it is the network
+    connection that goes stale."""
+    pool = engine.sync_engine.pool
+
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)  # None: a new connection
+        if idle_since is None or time.monotonic() - idle_since < after:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            # The pool throws this connection away and takes a new one.
+            raise DisconnectionError("an idle connection was dropped by the server") from error
+
+    event.listen(pool, "checkin", checked_in)
+    event.listen(pool, "checkout", checked_out)
 
 
 def _create_folder(url: URL) -> None:

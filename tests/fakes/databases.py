@@ -71,6 +71,21 @@ async def fresh_postgres_database(server_url: str, *, template: str | None = Non
         await admin.close()
 
 
+async def drop_connections(url: str) -> int:
+    """Close, from the server's side, every connection to the database `url` names (as a
+    server restart or a proxy's idle timeout does); how many there were."""
+    admin = await asyncpg.connect(_asyncpg_dsn(url))
+    try:
+        dropped = await admin.fetch(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = $1 AND pid <> pg_backend_pid()",
+            _name_of(url),
+        )
+    finally:
+        await admin.close()
+    return len(dropped)
+
+
 def require_postgres() -> str:
     """The server URL, or skip the test saying why."""
     server = postgres_url()

@@ -1,4 +1,5 @@
-"""The Database: URL checks, SQLite settings, transactions, and UTC datetimes on both dialects."""
+"""The Database: URL checks, SQLite settings, transactions, UTC datetimes on both dialects, and
+PostgreSQL connections the server dropped."""
 
 from __future__ import annotations
 
@@ -6,16 +7,17 @@ import asyncio
 import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import event
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from sqlmodel import SQLModel, select
 
 from bot.domain.errors import ConfigError
 from bot.storage.db import Database, InsertIgnoring, migrate, parse_url
 from bot.storage.models import Identity, Person
-from tests.fakes.databases import sqlite_url
+from tests.fakes.databases import drop_connections, sqlite_url
 from tests.storage.seed import NOW
 
 
@@ -189,3 +191,61 @@ async def test_insert_ignoring_runs_one_statement_object_for_every_row(database:
     # One object, built once: SQLAlchemy computes its cache key once, not per row.
     assert len(executed) == 3
     assert len({id(statement) for statement in executed}) == 1
+
+
+class Pings:
+    """Counts the pings the engine's dialect sends (only PostgreSQL's pool pings)."""
+
+    def __init__(self, database: Database) -> None:
+        self.count = 0
+        dialect = database.engine.dialect
+        ping = dialect.do_ping
+
+        def counted(dbapi_connection: Any) -> bool:
+            self.count += 1
+            return ping(dbapi_connection)
+
+        dialect.do_ping = counted  # type: ignore[method-assign]
+
+
+async def _one_transaction(database: Database) -> None:
+    async with database.transaction() as session:
+        await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+async def test_a_connection_in_steady_use_is_not_pinged_and_one_idle_long_enough_is(
+    migrated_database_url: str,
+) -> None:
+    for idle_limit, pings in ((3600.0, 0), (0.0, 3)):
+        async with Database(migrated_database_url, ping_after_idle=idle_limit) as database:
+            counted = Pings(database)
+            for _ in range(3):
+                await _one_transaction(database)  # each takes the connection the migration used
+            assert counted.count == pings
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+async def test_an_idle_connection_the_server_dropped_is_replaced_before_use(
+    migrated_database_url: str,
+) -> None:
+    async with Database(migrated_database_url, ping_after_idle=0.0) as database:
+        await _one_transaction(database)
+        assert await drop_connections(migrated_database_url) >= 1
+        await _one_transaction(database)  # no error: the ping found it dead, the pool made another
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+async def test_a_busy_connection_the_server_dropped_fails_once_and_the_pool_is_renewed(
+    migrated_database_url: str,
+) -> None:
+    async with Database(migrated_database_url, ping_after_idle=3600.0) as database:
+        await asyncio.gather(*(_one_transaction(database) for _ in range(3)))  # a few pooled
+        await drop_connections(migrated_database_url)
+        with pytest.raises(DBAPIError) as failed:
+            await _one_transaction(database)
+        assert failed.value.connection_invalidated
+        await asyncio.gather(*(_one_transaction(database) for _ in range(3)))  # all renewed
