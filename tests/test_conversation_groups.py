@@ -24,7 +24,7 @@ from bot.storage.models import Delivery, ProcessedEvent
 from content.model import Program
 from scheduler.clock import FrozenClock
 from tests.fakes.apps import demo_app
-from tests.fakes.databases import drop_connections
+from tests.fakes.databases import drop_connections, only_postgresql
 from tests.fakes.memory_adapter import MemoryAdapter
 
 # Slack accounts of three learners of the demo cohort, and one the directory cannot answer for.
@@ -217,8 +217,7 @@ async def test_sent_marks_are_written_when_their_group_falls_back_to_one_by_one(
     assert (marked.status, marked.platform_message_id) == ("sent", f"D1:{reply.id}")
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+@only_postgresql
 async def test_a_group_whose_connection_the_server_dropped_is_handled_again_one_by_one(
     conversation: Conversation,
     running: App,

@@ -1,7 +1,7 @@
 """Real databases for tests: a SQLite file per test, and a fresh PostgreSQL database per test
 when `COACHBOT_TEST_POSTGRES_URL` is set (CI sets it when a server answers).
 
-Use the fixtures from a conftest.py:
+Use the fixtures from a conftest.py (and `only_postgresql` on a test that needs the server):
 
     from tests.fakes.databases import (  # noqa: F401  (fixtures)
         database, database_url, dialect, migrated_database_url, migration_template,
@@ -18,9 +18,10 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -30,6 +31,7 @@ import pytest_asyncio
 from bot.storage.db import Database, migrate
 
 POSTGRES_ENV = "COACHBOT_TEST_POSTGRES_URL"
+_Test = TypeVar("_Test", bound=Callable[..., object])
 NO_POSTGRES = f"{POSTGRES_ENV} is not set: the PostgreSQL variant of this test is skipped"
 
 DIALECTS = [
@@ -92,6 +94,11 @@ def require_postgres() -> str:
     if server is None:
         pytest.skip(NO_POSTGRES)
     return server
+
+
+def only_postgresql(test: _Test) -> _Test:
+    """Run a test that uses the database fixtures on PostgreSQL only (skipped without a server)."""
+    return pytest.mark.postgres(pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)(test))
 
 
 @pytest.fixture(params=DIALECTS)

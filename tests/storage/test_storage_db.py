@@ -17,7 +17,7 @@ from sqlmodel import SQLModel, select
 from bot.domain.errors import ConfigError
 from bot.storage.db import Database, InsertIgnoring, migrate, parse_url
 from bot.storage.models import Identity, Person
-from tests.fakes.databases import drop_connections, sqlite_url
+from tests.fakes.databases import drop_connections, only_postgresql, sqlite_url
 from tests.storage.seed import NOW
 
 
@@ -213,8 +213,7 @@ async def _one_transaction(database: Database) -> None:
         await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+@only_postgresql
 async def test_a_connection_in_steady_use_is_not_pinged_and_one_idle_long_enough_is(
     migrated_database_url: str,
 ) -> None:
@@ -226,8 +225,7 @@ async def test_a_connection_in_steady_use_is_not_pinged_and_one_idle_long_enough
             assert counted.count == pings
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+@only_postgresql
 async def test_an_idle_connection_the_server_dropped_is_replaced_before_use(
     migrated_database_url: str,
 ) -> None:
@@ -237,8 +235,7 @@ async def test_an_idle_connection_the_server_dropped_is_replaced_before_use(
         await _one_transaction(database)  # no error: the ping found it dead, the pool made another
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+@only_postgresql
 async def test_a_busy_connection_the_server_dropped_fails_once_and_the_pool_is_renewed(
     migrated_database_url: str,
 ) -> None:
