@@ -256,7 +256,7 @@ def _dialect(url: URL) -> Dialect:
     return "postgresql" if url.get_backend_name() == "postgresql" else "sqlite"
 
 
-def _create_engine(url: URL, *, echo: bool, ping_after_idle: float = PING_AFTER_IDLE) -> AsyncEngine:
+def _create_engine(url: URL, *, echo: bool, ping_after_idle: float) -> AsyncEngine:
     if _dialect(url) == "postgresql":
         engine = create_async_engine(url, echo=echo)
         _ping_when_idle(engine, after=ping_after_idle)
