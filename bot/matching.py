@@ -3,7 +3,8 @@
 A running bot sweeps at start and then every `SWEEP_INTERVAL_SECONDS`: every learner on a roster
 who has not started and has no account on the platform is looked up by the roster's e-mail
 (`users.lookupByEmail`). Found: the account is linked and the journey starts as it would at the
-learner's first message (`Conversation.welcome`: the welcome now, the kick-off as planned). Not
+learner's first message (`Conversation.welcome`: the welcome, then the kick-off), but in the
+programme's send window: a sweep at night greets them when the window next opens. Not
 found, or the lookup failed: nothing changes and the next sweep asks again, so people who join
 the workspace later, and rosters imported while the bot runs, are picked up.
 

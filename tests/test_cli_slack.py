@@ -3,12 +3,14 @@ requests, Socket Mode beside Telegram in one process, clean stops, and one-line 
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+from bot.settings import BUNDLED_CONTENT
 from tests.cli_process import DEMO_ROSTER, coachbot, coachbot_async, free_port, start, stop
 from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, FakeSlackApi
 from tests.fakes.slack_signing import SIGNING_SECRET, SignedPoster, dm_event
@@ -24,6 +26,21 @@ async def slack_api() -> AsyncIterator[FakeSlackApi]:
     api = await FakeSlackApi().start()
     yield api
     await api.stop()
+
+
+@pytest.fixture
+def always_open(tmp_path: Path) -> str:
+    """The bundled programmes with a send window open all day, every day (to the minute before
+    midnight): `coachbot run` keeps real time, and a welcome found by e-mail waits for the window."""
+    programs = tmp_path / "programs"
+    shutil.copytree(BUNDLED_CONTENT, programs)
+    for header in programs.glob("*/program.md"):
+        text = header.read_text(encoding="utf-8")
+        opened = text.replace('send_window: "08:30-17:30"', 'send_window: "00:00-23:59"')
+        opened = opened.replace("workdays: mon-fri", "workdays: mon-sun")
+        assert opened.count("00:00-23:59") == opened.count("mon-sun") == 1, header  # both replaced
+        header.write_text(opened, encoding="utf-8")
+    return str(programs)
 
 
 def _env(api: FakeSlackApi, **extra: str) -> dict[str, str]:
@@ -42,13 +59,15 @@ def _sent_to(api: FakeSlackApi, channel: str) -> list[str]:
 
 
 async def test_run_slack_in_http_mode_links_answers_and_stops_cleanly(
-    tmp_path: Path, slack_api: FakeSlackApi
+    tmp_path: Path, slack_api: FakeSlackApi, always_open: str
 ) -> None:
-    assert coachbot("cohort", "import", str(DEMO_ROSTER), cwd=tmp_path).returncode == 0
+    content = {"COACHBOT_CONTENT_DIR": always_open}
+    assert coachbot("cohort", "import", str(DEMO_ROSTER), cwd=tmp_path, env=content).returncode == 0
     slack_api.add_user(ANNA, "U0ANNA")
     slack_api.add_user(BRAM, "U0BRAM")
     port = free_port()
-    process = await start("run", "--slack", "--port", str(port), cwd=tmp_path, env=_env(slack_api))
+    env = _env(slack_api, **content)
+    process = await start("run", "--slack", "--port", str(port), cwd=tmp_path, env=env)
     try:
         # The start-up sweep begins once the adapters are receiving, and finds Anna by e-mail.
         await slack_api.wait_until(lambda: bool(_sent_to(slack_api, "D0ANNA")), within=60)

@@ -8,7 +8,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -92,11 +92,13 @@ async def sweeping(
         await api.stop()
 
 
-async def test_a_sweep_links_and_greets_the_learners_slack_knows(sweeping: Sweeping) -> None:
+async def test_a_sweep_links_and_greets_the_learners_slack_knows(
+    sweeping: Sweeping, clock: FrozenClock
+) -> None:
     sweeping.api.add_user(ANNA, "U0ANNA")
     sweeping.api.add_user(BRAM, "U0BRAM")
 
-    report = await sweeping.matcher.sweep()
+    report = await sweeping.matcher.sweep()  # Monday 09:00 in Amsterdam, 08:00 for Bram in London
     await sweeping.app.dispatcher.run_due()
 
     assert (report.looked_up, report.linked, report.not_found, report.failed) == (PARTICIPANTS, 2, 3, 0)
@@ -107,7 +109,35 @@ async def test_a_sweep_links_and_greets_the_learners_slack_knows(sweeping: Sweep
     to_anna = sweeping.api.messages_to("D0ANNA")
     assert to_anna[0]["text"].startswith("Welkom bij *Feedback geven en ontvangen*")
     assert any(block["type"] == "actions" for block in to_anna[-1]["blocks"])
+    # Bram's send window (08:30-17:30 in London) has not opened yet: his greeting waits for it.
+    assert [c.params["users"] for c in sweeping.api.calls_to("conversations.open")] == ["U0ANNA"]
+    clock.advance(timedelta(minutes=30))
+    await sweeping.app.dispatcher.run_due()
     assert [c.params["users"] for c in sweeping.api.calls_to("conversations.open")] == ["U0ANNA", "U0BRAM"]
+    assert sweeping.api.messages_to("D0BRAM")[0]["text"].startswith("Welkom bij")  # the programme's text
+
+
+async def test_a_learner_found_at_night_is_greeted_when_their_send_window_opens(
+    sweeping: Sweeping, clock: FrozenClock
+) -> None:
+    """A sweep runs at any hour; the bot opening a conversation keeps to the send window and
+    workdays like any message it starts (a learner who writes is answered at once)."""
+    sweeping.api.add_user(ANNA, "U0ANNA")
+    clock.set(datetime(2027, 1, 8, 22, 0, tzinfo=UTC))  # Friday 23:00 in Amsterdam
+    report = await sweeping.matcher.sweep()
+    assert report.linked == 1
+    assert await sweeping.started_at(ANNA) is not None  # linked and started: not looked up again
+
+    for moment in (datetime(2027, 1, 9, 10, 0, tzinfo=UTC), datetime(2027, 1, 11, 7, 29, tzinfo=UTC)):
+        clock.set(moment)  # Saturday 11:00, and Monday 08:29 in Amsterdam
+        await sweeping.app.dispatcher.run_due()
+        assert sweeping.api.messages_to("D0ANNA") == []
+
+    clock.set(datetime(2027, 1, 11, 7, 30, tzinfo=UTC))  # Monday 08:30: the window opens
+    await sweeping.app.dispatcher.run_due()
+    to_anna = sweeping.api.messages_to("D0ANNA")
+    assert to_anna[0]["text"].startswith("Welkom bij *Feedback geven en ontvangen*")  # first
+    assert any(block["type"] == "actions" for block in to_anna[-1]["blocks"])  # then the kick-off
 
 
 async def test_the_next_sweep_asks_again_for_those_still_unlinked(sweeping: Sweeping) -> None:

@@ -47,6 +47,7 @@ from bot.storage.repository import (
     identity_of,
 )
 from content.model import LANGUAGES, Program
+from scheduler.calendar import next_allowed_slot
 from scheduler.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -138,7 +139,9 @@ class Conversation:
 
     async def welcome(self, identity: Identity, person_id: int) -> bool:
         """Link an account found by e-mail to a roster learner who has not started, and start
-        their journey as a first message would: the welcome now, the kick-off as planned.
+        their journey as a first message would: the welcome, then the kick-off. The learner did
+        not open this conversation, so both wait for the programme's send window (a sweep runs
+        at any hour); a first message is answered at once.
 
         False, changing nothing, when the account or the person is already linked on this
         platform, or the person is not an enrolled learner who has yet to start."""
@@ -147,12 +150,13 @@ class Conversation:
             learner = await self._unstarted_learner(session, identity, person_id)
             if learner is None:
                 return False
+            greet_at = _next_in_window(learner, now)
             turn = Turn(session=session, now=now, language=learner.language)
             onboarding.link(turn, learner.person, identity)
-            await onboarding.start(turn, learner)
+            await onboarding.start(turn, learner, active_from=greet_at)
             key = f"welcome:{identity.platform}:{learner.enrolment_id}"
             rows = _reply_rows(turn, key=key, to=identity, person=learner.person, learner=learner)
-            await outbox.enqueue_all(session, rows, now=now)
+            await outbox.enqueue_all(session, rows, now=now, due_at=greet_at)
         self._wake()
         self._on_change(person_id)  # their home now shows the started journey
         return True
@@ -396,6 +400,13 @@ class Conversation:
         else:
             turn.say("fallback")
         return True
+
+
+def _next_in_window(learner: Learner, now: datetime) -> datetime:
+    program = learner.program
+    return next_allowed_slot(
+        now, timezone=learner.timezone, window=program.send_window, workdays=program.workdays
+    )
 
 
 def _reply_rows(

@@ -3,6 +3,8 @@ to join and nothing about them is kept."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.domain.messages import Identity, Inbound
 from bot.flows.planning import replan
 from bot.flows.turn import Learner, Turn
@@ -71,14 +73,16 @@ def _say_in_every_language(turn: Turn, key: str) -> None:
     turn.send_text("\n\n".join(translate(language, key) for language in CATALOGUES))
 
 
-async def start(turn: Turn, learner: Learner) -> None:
-    """/start: the first time, welcome and kick-off; later, pick up where the learner was."""
+async def start(turn: Turn, learner: Learner, *, active_from: datetime | None = None) -> None:
+    """/start: the first time, welcome and kick-off; later, pick up where the learner was.
+    `active_from`: when the journey, and with it the kick-off, begins if not now (the bot
+    greeting someone it found waits for the send window; a learner who writes does not)."""
     enrolment = learner.enrolment
     if enrolment.started_at is not None:
         turn.say("start.again", name=_first_name(learner.person))
         return
     enrolment.started_at = turn.now
-    enrolment.active_since = turn.now
+    enrolment.active_since = active_from or turn.now
     turn.session.add(enrolment)
     turn.send_text(learner.program.welcome)
     turn.say("start.help")

@@ -145,9 +145,13 @@ async def enqueue_all_claimed(
     }
 
 
-async def enqueue_all(session: AsyncSession, rows: Sequence[NewRow], *, now: datetime) -> None:
-    """Add messages due `now` for the dispatcher to claim (keys that exist add nothing)."""
-    values = [_values(**_columns(row), occurrence="", due_at=now, created_at=now) for row in rows]
+async def enqueue_all(
+    session: AsyncSession, rows: Sequence[NewRow], *, now: datetime, due_at: datetime | None = None
+) -> None:
+    """Add messages due `due_at` (default `now`) for the dispatcher to claim (keys that exist
+    add nothing)."""
+    due = due_at or now
+    values = [_values(**_columns(row), occurrence="", due_at=due, created_at=now) for row in rows]
     if values:
         await _insert_new(session, values)
 
