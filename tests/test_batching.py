@@ -113,18 +113,23 @@ async def test_when_the_work_itself_fails_every_caller_of_that_batch_gets_the_er
     assert all(isinstance(result, RuntimeError) for result in results)
 
 
-async def test_a_caller_that_stops_waiting_does_not_stop_its_batch() -> None:
+async def test_a_caller_that_stops_waiting_does_not_stop_its_batch_and_its_result_is_abandoned() -> None:
     work = Work()
     work.gate = asyncio.Event()
-    batcher = Batcher(work, max_size=10)
+    work.failing = {3}
+    abandoned: list[int] = []
+    batcher = Batcher(work, max_size=10, abandoned=abandoned.append)
     leaving = asyncio.ensure_future(batcher.submit(1))
     staying = asyncio.ensure_future(batcher.submit(2))
+    leaving_and_failing = asyncio.ensure_future(batcher.submit(3))
     await work.started.wait()
     leaving.cancel()
+    leaving_and_failing.cancel()
     work.gate.set()
     assert await staying == 4  # its batch, the leaving caller's too, was worked to the end
     assert leaving.cancelled()
-    assert work.batches == [[1, 2]]
+    assert work.batches == [[1, 2, 3]]
+    assert abandoned == [2]  # the leaving caller's result, for what it would have done; no error
 
 
 def test_a_batch_holds_at_least_one_item() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -41,12 +41,17 @@ class Directory:
     def __init__(self) -> None:
         self.asked: list[str] = []
         self.down_for: set[str] = {FLAKY}
+        self.answering = asyncio.Event()  # cleared: each answer waits until it is set
+        self.answering.set()
+        self.asked_once = asyncio.Event()
 
     async def lookup_user_by_email(self, email: str) -> str | None:
         return next((account for account, known in ACCOUNTS.items() if known == email), None)
 
     async def email_of(self, external_id: str) -> str | None:
         self.asked.append(external_id)
+        self.asked_once.set()
+        await self.answering.wait()
         if external_id in self.down_for:
             raise RateLimited("users.info", retry_after=1)
         return ACCOUNTS.get(external_id, "youssef@acme.example")
@@ -235,3 +240,33 @@ async def test_a_group_whose_connection_the_server_dropped_is_handled_again_one_
     assert all(isinstance(ack, InboundAck) and ack.accepted for ack in acks)
     replies = await _replies_to(running, "E-after-")
     assert {row.key.split(":")[2] for row in replies} == {f"E-after-{account}" for account in ACCOUNTS}
+
+
+async def test_a_caller_that_stops_waiting_still_gets_its_replies_sent(
+    running: App, programs: dict[str, Program], clock: FrozenClock, directory: Directory
+) -> None:
+    """A request its client closed mid-way: the event is handled all the same, and its replies,
+    written claimed for the dispatcher, are handed over rather than left until their lease."""
+    handed_over: list[Delivery] = []
+    handed = asyncio.Event()
+
+    def hand_over(rows: Sequence[Delivery]) -> None:
+        handed_over.extend(rows)
+        handed.set()
+
+    conversation = Conversation(
+        database=running.database,
+        programs=programs,
+        clock=clock,
+        hand_over=hand_over,
+        directories={"slack": directory},
+    )
+    directory.answering.clear()
+    caller = asyncio.ensure_future(conversation.handle(_said("U1", "hallo", "E-left", clock)))
+    await asyncio.wait_for(directory.asked_once.wait(), timeout=30)  # the group waits for it now
+    caller.cancel()
+    directory.answering.set()
+    await asyncio.wait_for(handed.wait(), timeout=30)  # not a sleep: a failure if never handed over
+    assert caller.cancelled()
+    assert {row.key.split(":")[2] for row in handed_over} == {"E-left"}
+    assert all(row.status == "sending" for row in handed_over)  # claimed, for the dispatcher

@@ -34,13 +34,21 @@ class Batcher(Generic[_In, _Out]):
     `work` gets the items in the order they were submitted and returns one result or exception
     per item, in that order. If `work` itself raises, every caller of that batch gets the error.
     A caller that stops waiting (cancelled) does not stop its batch: the work it asked for
-    completes, so a batch's items share one outcome."""
+    completes, so a batch's items share one outcome, and its result goes to `abandoned`, for
+    what the caller would have done with it."""
 
-    def __init__(self, work: Work[_In, _Out], *, max_size: int) -> None:
+    def __init__(
+        self,
+        work: Work[_In, _Out],
+        *,
+        max_size: int,
+        abandoned: Callable[[_Out], None] = lambda _result: None,
+    ) -> None:
         if max_size < 1:
             raise ValueError("max_size must be at least 1")
         self._work = work
         self._max_size = max_size
+        self._abandoned = abandoned
         self._queue: list[tuple[_In, asyncio.Future[_Out]]] = []
         self._worker: asyncio.Task[None] | None = None
 
@@ -64,6 +72,8 @@ class Batcher(Generic[_In, _Out]):
                 results = [error] * len(batch)
             for (_, future), result in zip(batch, results, strict=True):
                 if future.done():  # its caller stopped waiting
+                    if not isinstance(result, Exception):
+                        self._abandoned(result)
                     continue
                 if isinstance(result, Exception):
                     future.set_exception(result)

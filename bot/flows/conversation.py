@@ -123,7 +123,7 @@ class Conversation:
         self._on_change = on_change  # after the commit, with the person id of a changed learner
         self._directories = dict(directories or {})
         self._group: Batcher[Inbound | outbox.SentMark, _Handled | None] = Batcher(
-            self._handle_group, max_size=GROUP_SIZE
+            self._handle_group, max_size=GROUP_SIZE, abandoned=self._after_abandoned
         )
 
     async def handle(self, inbound: Inbound) -> InboundAck:
@@ -286,6 +286,12 @@ class Conversation:
             )
             for turn in turns
         ]
+
+    def _after_abandoned(self, outcome: _Handled | None) -> None:
+        """An event handled for a caller that stopped waiting (a request its client closed):
+        its replies are sent all the same, not left claimed until their lease runs out."""
+        if outcome is not None:
+            self._after_commit(outcome)
 
     def _after_commit(self, outcome: _Handled) -> InboundAck:
         """Send the replies (hand them over, or wake the dispatcher) and report a changed home."""
