@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import pytest
 
 from bot.flows.batching import Batcher
+
+T = TypeVar("T")
 
 
 class Work:
@@ -132,6 +135,31 @@ async def test_a_caller_that_stops_waiting_does_not_stop_its_batch_and_its_resul
     assert abandoned == [2]  # the leaving caller's result, for what it would have done; no error
 
 
+async def test_a_failing_follow_up_of_an_abandoned_result_keeps_no_other_caller_waiting() -> None:
+    def broken(_result: int) -> None:
+        raise RuntimeError("the dispatcher is gone")
+
+    work = Work()
+    work.gate = asyncio.Event()
+    batcher = Batcher(work, max_size=10, abandoned=broken)
+    leaving = asyncio.ensure_future(batcher.submit(1))
+    staying = asyncio.ensure_future(batcher.submit(2))
+    await work.started.wait()
+    leaving.cancel()
+    work.gate.set()
+    assert await _result(staying) == 4
+    assert await _result(asyncio.ensure_future(batcher.submit(3))) == 6  # and the worker goes on
+
+
 def test_a_batch_holds_at_least_one_item() -> None:
     with pytest.raises(ValueError, match="max_size"):
         Batcher(Work(), max_size=0)
+
+
+async def _result(future: asyncio.Future[T]) -> T:
+    """`future`'s result once it is done (a failure, not a hang, if it never is)."""
+    for _ in range(10_000):  # passes of the event loop: far more than needed
+        if future.done():
+            return future.result()
+        await asyncio.sleep(0)
+    raise AssertionError("a caller was left waiting")

@@ -19,8 +19,11 @@ answer, Slack's concurrent requests) share one transaction (bot/flows/conversati
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
+
+log = logging.getLogger(__name__)
 
 _In = TypeVar("_In")
 _Out = TypeVar("_Out")
@@ -73,12 +76,18 @@ class Batcher(Generic[_In, _Out]):
             for (_, future), result in zip(batch, results, strict=True):
                 if future.done():  # its caller stopped waiting
                     if not isinstance(result, Exception):
-                        self._abandoned(result)
+                        self._give_to_abandoned(result)
                     continue
                 if isinstance(result, Exception):
                     future.set_exception(result)
                 else:
                     future.set_result(result)
+
+    def _give_to_abandoned(self, result: _Out) -> None:
+        try:
+            self._abandoned(result)
+        except Exception as error:  # the batch's other callers must still get their results
+            log.warning("a result nobody waited for was not followed up: %s", type(error).__name__)
 
     async def _gather(self) -> None:
         """Let the loop run while that brings more items, up to a full batch."""
