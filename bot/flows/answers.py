@@ -14,7 +14,6 @@ from bot.storage import outbox
 from bot.storage.models import Delivery, Progress, Response
 from bot.storage.repository import assessment_answers, ensure_progress
 from content.model import Intervention
-from scheduler.calendar import next_allowed_slot
 
 REMIND_AFTER = timedelta(hours=3)
 
@@ -107,13 +106,7 @@ async def _mark_done(turn: Turn, learner: Learner, progress: Progress) -> None:
 
 
 async def _remind_later(turn: Turn, learner: Learner, *, delivery_id: int, progress: Progress) -> None:
-    program = learner.program
-    due = next_allowed_slot(
-        turn.now + REMIND_AFTER,
-        timezone=learner.timezone,
-        window=program.send_window,
-        workdays=program.workdays,
-    )
+    due = learner.next_sendable(turn.now + REMIND_AFTER)
     assert learner.person.id is not None
     added = await outbox.enqueue(
         turn.session,

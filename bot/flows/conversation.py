@@ -47,7 +47,6 @@ from bot.storage.repository import (
     identity_of,
 )
 from content.model import LANGUAGES, Program
-from scheduler.calendar import next_allowed_slot
 from scheduler.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -150,7 +149,7 @@ class Conversation:
             learner = await self._unstarted_learner(session, identity, person_id)
             if learner is None:
                 return False
-            greet_at = _next_in_window(learner, now)
+            greet_at = learner.next_sendable(now)
             turn = Turn(session=session, now=now, language=learner.language)
             onboarding.link(turn, learner.person, identity)
             await onboarding.start(turn, learner, active_from=greet_at)
@@ -406,13 +405,6 @@ class Conversation:
         else:
             turn.say("fallback")
         return True
-
-
-def _next_in_window(learner: Learner, now: datetime) -> datetime:
-    program = learner.program
-    return next_allowed_slot(
-        now, timezone=learner.timezone, window=program.send_window, workdays=program.workdays
-    )
 
 
 def _reply_rows(

@@ -10,6 +10,7 @@ from bot.i18n import translate
 from bot.storage.models import Cohort, Enrolment, Person
 from bot.storage.repository import Session
 from content.model import Program
+from scheduler.calendar import next_allowed_slot
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,14 @@ class Learner:
     @property
     def timezone(self) -> str:
         return self.person.timezone or self.cohort.timezone
+
+    def next_sendable(self, moment: datetime) -> datetime:
+        """The first instant at or after `moment` in the programme's send window, on one of its
+        workdays, in the learner's timezone: when a message the learner did not ask for may go."""
+        program = self.program
+        return next_allowed_slot(
+            moment, timezone=self.timezone, window=program.send_window, workdays=program.workdays
+        )
 
     @property
     def enrolment_id(self) -> int:
