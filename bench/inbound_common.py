@@ -3,7 +3,8 @@
 - `prepare_learners`: a cohort of N learners imported with the real `import_roster` (so the
   outbox holds their planned deliveries, as in production), each linked to one chat identity
   and marked started, as if they had joined and done the kick-off; their next free text gets
-  the bot's short fallback answer.
+  the bot's short fallback answer. On PostgreSQL the tables are then analysed, as autovacuum
+  would have by the time learners write (bench/planner_statistics.py).
 - `PlatformProcess`: the fake platform (and, for Slack, the client posting the events) runs in
   a second process, so the bot under test has its event loop and a CPU to itself, as it would
   next to the real Telegram or Slack. The fake measures: from the first request of the run to
@@ -32,6 +33,7 @@ from types import TracebackType
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from planner_statistics import analyze  # bench/, the script's own folder
 from sqlmodel import col, select
 
 from bot.adapters.base import ChatAdapter
@@ -133,6 +135,7 @@ async def prepare_learners(
             linked = (await session.exec(select(Identity.id).where(col(Identity.platform) == platform))).all()
             if len(linked) != count:
                 raise SystemExit(f"bench: {len(linked)} identities linked, expected {count}")
+        await analyze(database)
     return time.perf_counter() - started
 
 
