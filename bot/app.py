@@ -6,7 +6,7 @@ patching anything.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from types import TracebackType
 
@@ -19,6 +19,7 @@ from bot.home import HomeRefresher
 from bot.matching import SWEEP_INTERVAL_SECONDS, EmailMatcher
 from bot.settings import Settings
 from bot.storage.db import Database
+from bot.storage.outbox import SentMark
 from content.loader import load_programs
 from content.model import Program
 from scheduler.clock import Clock
@@ -51,8 +52,7 @@ class App:
             programs=self.programs,
             clock=clock,
             on_sent=home_changed,
-            # A sent reply's mark joins the transaction of the events being handled meanwhile.
-            record_reply_sent=lambda mark: self.conversation.record_sent(mark),
+            record_reply_sent=self._record_reply_sent(),
         )
         directories = {a.platform: a for a in adapters if isinstance(a, EmailDirectory)}
         self.conversation = Conversation(
@@ -117,6 +117,16 @@ class App:
             await adapter.stop()
         await self.dispatcher.drain()
         await self.database.close()
+
+    def _record_reply_sent(self) -> Callable[[SentMark], Awaitable[None]] | None:
+        """Who writes a sent reply's mark. Where writers take turns (SQLite), the conversation,
+        in the transaction of the events it handles meanwhile: a transaction of its own would
+        wait for its turn as theirs do. On PostgreSQL (None) the dispatcher, in a statement of
+        its own beside them: inside the events' group it lengthened every group by a round trip
+        or three, and the group's worker is what paces Slack's inbound (docs/performance.md)."""
+        if not self.database.writers_take_turns:
+            return None
+        return lambda mark: self.conversation.record_sent(mark)
 
     def _home_refresher(self) -> HomeRefresher | None:
         """Home views for the platforms that show one (Slack's App Home); None without any."""

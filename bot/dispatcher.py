@@ -28,8 +28,10 @@ inbound message's database time. While handed-over replies keep the lanes busy, 
 nothing due claims again after every `concurrency` sends rather than waiting for all lanes to
 go idle, so a nudge that falls due in a busy hour waits for a few sends, not for a quiet moment.
 A sent reply's mark needs nothing else either: marks that come together are written in one
-statement, and the app has the conversation write them in the transaction of the events it is
-handling (`record_reply_sent`), so under load they cost no transaction of their own.
+statement. On PostgreSQL that statement runs alone, with no transaction around it (one round
+trip, beside the events being handled); on SQLite, whose writers take turns, the app has the
+conversation write the marks in the transaction of the events it is handling
+(`record_reply_sent`), so under load they cost no transaction of their own.
 
 A row that must be tried again later (rate limit, retryable error, moved chat, block) holds its
 recipient for the rest of the run: their later rows go back to the queue just behind it,
@@ -122,7 +124,8 @@ class Dispatcher:
         self._wanted = False
         self._run: _Run | None = None  # the run under way
         self._handed: list[Delivery] = []  # claimed rows handed over while no run was under way
-        # Replies sent at about the same time are marked sent in one transaction: the app has the
+        # Replies sent at about the same time are marked sent together: by one statement of
+        # their own (PostgreSQL), or, where writers take turns (SQLite), the app has the
         # conversation write them with the events it handles meanwhile (`record_reply_sent`).
         self._record_reply_sent = record_reply_sent or Batcher(self._mark_replies_sent, max_size=100).submit
 
@@ -242,7 +245,9 @@ class Dispatcher:
             self._on_sent(delivery.person_id)  # their progress and what comes next moved
 
     async def _mark_replies_sent(self, marks: Sequence[outbox.SentMark]) -> list[None]:
-        async with self._database.transaction() as session:
+        # Marks of different rows need no transaction around them: on PostgreSQL one statement
+        # for them all, a single round trip.
+        async with self._database.autocommit() as session:
             await outbox.mark_all_sent(session, marks)
         return [None] * len(marks)
 

@@ -454,7 +454,7 @@ async def test_rows_falling_due_while_replies_keep_every_lane_busy_are_sent_afte
     assert sorted(adapter.sent_keys()) == sorted([row.key for row in handed] + ["reply:console:z:0"])
 
 
-async def test_replies_that_finish_sending_together_are_marked_sent_in_one_transaction(
+async def test_replies_that_finish_sending_together_are_marked_sent_by_one_statement(
     database: Database,
 ) -> None:
     adapter = GatedAdapter()
@@ -472,7 +472,39 @@ async def test_replies_that_finish_sending_together_are_marked_sent_in_one_trans
     adapter.open_all()
     await dispatcher.drain()
     event.remove(database.engine.sync_engine, "before_cursor_execute", record)
-    assert marks == [True]  # one statement, run for the four rows at once, in one transaction
+    assert marks == [True]  # one statement, run for the four rows at once
     async with database.transaction() as session:
         statuses = (await session.exec(select(Delivery.status))).all()
     assert statuses == ["sent"] * 4
+
+
+async def test_a_reply_is_marked_sent_in_a_transaction_where_writers_take_turns_else_by_a_statement_alone(
+    tmp_path: Path, programs: dict[str, Program], clock: FrozenClock, migrated_database_url: str
+) -> None:
+    """SQLite: the mark joins the transaction of the events handled meanwhile (the app's
+    conversation writes it). PostgreSQL: no transaction, so the mark holds up no group of events
+    and costs one round trip (bot/app.py)."""
+    async with demo_app(
+        tmp_path, programs, clock, MemoryAdapter(), database_url=migrated_database_url
+    ) as app:
+        isolation: list[str | None] = []  # per statement that records a send: its isolation option
+
+        def record(
+            _connection: Any, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool
+        ) -> None:
+            if statement.startswith("UPDATE") and "platform_message_id" in statement:
+                isolation.append(context.execution_options.get("isolation_level"))
+
+        adapter = await _started(app, clock)  # the welcome and kick-off are out: only replies follow
+        event.listen(app.database.engine.sync_engine, "before_cursor_execute", record)
+        try:
+            await adapter.say(LEARNER, "/progress", at=clock.now())
+            await app.dispatcher.drain()
+        finally:
+            event.remove(app.database.engine.sync_engine, "before_cursor_execute", record)
+        replies = [row for row in await _rows(app) if row.kind == "reply"]
+    assert replies
+    assert all(row.status == "sent" for row in replies)
+    autocommit = "AUTOCOMMIT" if app.database.dialect == "postgresql" else None
+    assert isolation
+    assert isolation == [autocommit] * len(isolation), isolation

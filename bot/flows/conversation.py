@@ -6,8 +6,9 @@ Each rule may answer and stop the chain. The replies are written to the outbox i
 transaction as the event's effects, so a crash never loses or doubles one. Events that arrive
 while others are being handled share one transaction (a group commit, `_handle_group`): its
 fixed cost and the senders' lookups are paid once per group; an event that fails is handled
-again alone, so its failure stays its own. The dispatcher's marks of sent replies join the
-group too (`record_sent`), rather than each batch of them taking a transaction of its own.
+again alone, so its failure stays its own. On SQLite, the dispatcher's marks of sent replies
+join the group too (`record_sent`), rather than each batch of them waiting for a transaction of
+its own (on PostgreSQL the dispatcher writes them beside the group: bot/app.py).
 With a `hand_over` (the app's dispatcher) the replies are written already claimed and handed to
 it after the commit, which sends them at once without a claim transaction; otherwise the
 dispatcher is woken to claim them. Either way replies stay instant.

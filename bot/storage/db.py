@@ -16,6 +16,10 @@ SQLite's busy handler polls with sleeps of up to 100 ms. PostgreSQL transactions
 side. A transaction opened inside another on the same task would wait for itself on SQLite; it
 raises instead.
 
+`autocommit()` gives a session whose statements each commit on their own: on PostgreSQL one
+round trip per statement, no BEGIN and COMMIT, for a write that needs no transaction around it
+(the dispatcher's marks of sent replies); on SQLite it is a `transaction()`.
+
 A PostgreSQL connection that sat unused in the pool for a while (`ping_after_idle`, default
 10 s) is pinged when it is taken, and replaced if the server dropped it (a restart, a proxy's
 idle timeout). A connection in steady use is not: pinging every checkout took a round trip per
@@ -90,6 +94,11 @@ class Database:
         return _dialect(self._url)
 
     @property
+    def writers_take_turns(self) -> bool:
+        """True on SQLite: this process's transactions run one at a time (see the module doc)."""
+        return self.dialect == "sqlite"
+
+    @property
     def url(self) -> str:
         """The URL with any password masked: safe to log."""
         return self._url.render_as_string(hide_password=True)
@@ -136,6 +145,23 @@ class Database:
             raise RuntimeError("Database is not open")
         async with self._turn(), self._sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[AsyncSession]:
+        """A session whose statements each commit on their own, for writes that need no
+        transaction around them: on PostgreSQL a statement is one round trip, with no BEGIN and
+        COMMIT, and one statement run for many rows (executemany) still applies to all or none.
+        An error leaves the statements before it committed. On SQLite, whose writers take turns,
+        the block is one `transaction()`."""
+        if self.dialect == "sqlite":
+            async with self.transaction() as session:
+                yield session
+            return
+        async with self.engine.connect() as connection:
+            # Put back to the pool's default when the connection goes back to the pool.
+            autocommitting = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            async with AsyncSession(bind=autocommitting, expire_on_commit=False) as session:
+                yield session
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:

@@ -124,11 +124,43 @@ async def test_a_transaction_commits_on_success_and_rolls_back_on_error(database
     assert emails == ["kept@example.com"]
 
 
-async def _add_then_fail(db: Database) -> None:
-    async with db.transaction() as session:
+async def _add_then_fail(db: Database, *, autocommit: bool = False, on_backend: int | None = None) -> None:
+    """Add a person, then fail, in a `transaction()` (or an `autocommit()` block); `on_backend`:
+    first check that PostgreSQL serves it from that server process."""
+    async with db.autocommit() if autocommit else db.transaction() as session:
+        if on_backend is not None:
+            assert await _backend(session) == on_backend
         session.add(Person(email="lost@example.com", name="Lost", created_at=NOW))
         await session.flush()
         raise RuntimeError("boom")
+
+
+async def test_autocommit_keeps_each_statement_on_postgresql_and_is_one_transaction_on_sqlite(
+    database: Database,
+) -> None:
+    with pytest.raises(RuntimeError, match="boom"):
+        await _add_then_fail(database, autocommit=True)  # its INSERT committed by itself on PostgreSQL
+    async with database.transaction() as session:
+        emails = (await session.exec(select(Person.email))).all()
+    assert emails == (["lost@example.com"] if database.dialect == "postgresql" else [])
+
+
+@only_postgresql
+async def test_a_connection_lent_for_autocommit_goes_back_to_the_pool_transactional_again(
+    migrated_database_url: str,
+) -> None:
+    async with Database(migrated_database_url) as database:
+        async with database.autocommit() as session:
+            lent = await _backend(session)
+        with pytest.raises(RuntimeError, match="boom"):
+            await _add_then_fail(database, on_backend=lent)  # the same connection, taken again
+        async with database.transaction() as session:
+            assert (await session.exec(select(Person.email))).all() == []  # rolled back
+
+
+async def _backend(session: Any) -> int:
+    """The PostgreSQL server process serving the session's connection."""
+    return int((await session.exec(text("SELECT pg_backend_pid()"))).one()[0])
 
 
 async def test_foreign_keys_are_enforced(database: Database) -> None:
