@@ -13,6 +13,7 @@ Statuses: planned -> sending -> sent; sending -> failed (claimable again at `due
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from typing import Any, Final, cast
 from sqlalchemy import ColumnElement, and_, bindparam, case, func, literal, or_, true, update
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.storage.db import Database, InsertIgnoring, insert_ignoring
 from bot.storage.models import Delivery, Enrolment, Identity
@@ -220,16 +222,10 @@ async def claim_due(
     gets them. Sendable: a row answering an identity (payload "to") whose platform is served;
     otherwise the person has an unblocked identity on a served platform and, for a row of an
     enrolment, the enrolment is active (started, not paused, not removed)."""
-    due = (
-        select(Delivery.id)
-        .where(col(Delivery.status).in_(UNSENT), col(Delivery.due_at) <= now, _sendable(platforms))
-        .order_by(col(Delivery.due_at), _replies_first(), col(Delivery.id))
-        .limit(limit)
-    )
-    if db.dialect == "postgresql":
-        due = due.with_for_update(skip_locked=True, of=_DELIVERIES)
+    served = None if platforms is None else tuple(sorted(set(platforms)))
+    due = _due_statement(served, locking=db.dialect == "postgresql")
     async with db.transaction() as session:
-        ids = list((await session.exec(due)).all())
+        ids = list((await session.exec(due, params={"now": now, "limit": limit})).all())
         if not ids:
             return []
         claim = (
@@ -372,6 +368,25 @@ async def redirect_reply(session: AsyncSession, delivery_id: int, *, to: tuple[s
     row = await session.get(Delivery, delivery_id)
     if row is not None:
         await _update_one(session, delivery_id, payload={**row.payload, "to": list(to)})
+
+
+@functools.cache
+def _due_statement(platforms: tuple[str, ...] | None, *, locking: bool) -> SelectOfScalar[int | None]:
+    """`claim_due`'s query, built once per set of served platforms and run with `now` and
+    `limit` as parameters: building it and computing its cache key anew cost more than running
+    it (1.5 ms of CPU a claim, and a busy dispatcher claims after every few sends)."""
+    due = (
+        select(col(Delivery.id))
+        .where(
+            col(Delivery.status).in_(UNSENT),
+            col(Delivery.due_at) <= bindparam("now"),
+            _sendable(platforms),
+        )
+        .order_by(col(Delivery.due_at), _replies_first(), col(Delivery.id))
+        .limit(bindparam("limit"))
+    )
+    # PostgreSQL: rows another dispatcher is claiming are skipped, not waited for.
+    return due.with_for_update(skip_locked=True, of=_DELIVERIES) if locking else due
 
 
 def _replies_first() -> ColumnElement[int]:

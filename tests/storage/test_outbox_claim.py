@@ -72,6 +72,18 @@ async def test_order_is_due_time_then_id_and_limit_holds(database: Database) -> 
     assert await _claimed_keys(database, limit=3) == ["d"]
 
 
+async def test_every_claim_asks_with_its_own_moment_and_limit(database: Database) -> None:
+    """The query is built once per set of platforms (outbox._due_statement); each claim's
+    `now` and `limit` are its parameters."""
+    learner = await add_learner(database)
+    for key, due_at in [("early", EARLIER), ("now", NOW), ("now too", NOW), ("later", LATER)]:
+        await _enqueue(database, learner, key, due_at=due_at)
+    assert [row.key for row in await outbox.claim_due(database, now=EARLIER - timedelta(seconds=1))] == []
+    assert [row.key for row in await outbox.claim_due(database, now=LATER, limit=1)] == ["early"]
+    assert [row.key for row in await outbox.claim_due(database, now=NOW, limit=5)] == ["now", "now too"]
+    assert [row.key for row in await outbox.claim_due(database, now=LATER, limit=5)] == ["later"]
+
+
 @pytest.mark.parametrize(
     ("state", "claimed"),
     [
