@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable
 
 from bot.domain.errors import RateLimited
 
+_FORGET_FROM = 1024  # channels remembered before the first pass that forgets idle ones
+
 Monotonic = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -35,6 +37,7 @@ class ChannelPacer:
         self._monotonic = monotonic
         self._sleep = sleep
         self._next_slot: dict[str, float] = {}
+        self._forget_from = _FORGET_FROM  # how many channels make the next pass that forgets
 
     async def wait_turn(self, channel: str) -> None:
         """Wait for this channel's next slot; raise `RateLimited` if it is too far away."""
@@ -53,7 +56,17 @@ class ChannelPacer:
         until = self._monotonic() + seconds
         self._next_slot[channel] = max(until, self._next_slot.get(channel, until))
 
+    @property
+    def remembered(self) -> int:
+        """How many channels the pacer holds a slot for."""
+        return len(self._next_slot)
+
     def _forget_idle(self, now: float) -> None:
-        # Bounded memory: channels whose slot has passed need no entry.
-        if len(self._next_slot) > 1024:
-            self._next_slot = {c: t for c, t in self._next_slot.items() if t > now}
+        """Bounded memory: channels whose slot has passed need no entry. A pass over them all
+        is made only once their number has doubled since the last one, so it costs each post
+        a constant share: when every pass kept them all (thousands of channels posted to within
+        a second, as in a broadcast or a busy hour), each post went over all of them."""
+        if len(self._next_slot) < self._forget_from:
+            return
+        self._next_slot = {c: t for c, t in self._next_slot.items() if t > now}
+        self._forget_from = max(_FORGET_FROM, 2 * len(self._next_slot))

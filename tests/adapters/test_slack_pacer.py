@@ -31,3 +31,22 @@ async def test_the_pacer_refuses_a_wait_longer_than_its_maximum() -> None:
 
     assert raised.value.retry_after == 30
     assert time.sleeps == []
+
+
+async def test_the_pacer_forgets_channels_whose_slot_has_passed_and_keeps_those_still_waiting() -> None:
+    time = FakeTime()
+    pacer = ChannelPacer(interval=1.0, monotonic=time.monotonic, sleep=time.sleep)
+    for number in range(5000):  # a broadcast: all within one interval
+        await pacer.wait_turn(f"D{number}")
+    assert pacer.remembered == 5000  # each one still has to wait for its next post
+    await pacer.wait_turn("D0")
+    assert time.sleeps == [1.0]
+
+    time.now += 10  # every slot has passed
+    for number in range(5000, 10_000):
+        await pacer.wait_turn(f"D{number}")
+    # Forgotten in passes made as the count doubles: at most twice the channels still paced.
+    assert 5000 <= pacer.remembered < 10_000
+    time.now += 0.5
+    await pacer.wait_turn("D9999")  # paced, not forgotten
+    assert time.sleeps == [1.0, 0.5]
