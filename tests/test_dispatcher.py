@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -387,12 +387,7 @@ async def test_a_reply_is_handed_to_the_dispatcher_and_sent_without_a_claim(
         if _CLAIM_UPDATE in statement:
             claims.append(statement)
 
-    event.listen(running.database.engine.sync_engine, "before_cursor_execute", capture)
-    try:
-        await adapter.say(LEARNER, "/progress", at=clock.now())
-        await running.dispatcher.drain()
-    finally:
-        event.remove(running.database.engine.sync_engine, "before_cursor_execute", capture)
+    await _ask_progress_watching_statements(running, adapter, clock, capture)
     answers = adapter.sent[sent_before:]
     assert answers
     assert all(m.delivery_key.startswith("reply:console:") for m in answers)
@@ -400,6 +395,20 @@ async def test_a_reply_is_handed_to_the_dispatcher_and_sent_without_a_claim(
     rows = {row.key: row for row in await _rows(running)}
     for answer in answers:
         assert (rows[answer.delivery_key].status, rows[answer.delivery_key].attempts) == ("sent", 1)
+
+
+async def _ask_progress_watching_statements(
+    app: App, adapter: MemoryAdapter, clock: FrozenClock, watch: Callable[..., None]
+) -> None:
+    """The learner asks for /progress and the replies go out, `watch` seeing every statement
+    sent meanwhile (SQLAlchemy's `before_cursor_execute`)."""
+    engine = app.database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", watch)
+    try:
+        await adapter.say(LEARNER, "/progress", at=clock.now())
+        await app.dispatcher.drain()
+    finally:
+        event.remove(engine, "before_cursor_execute", watch)
 
 
 async def test_a_handed_over_reply_lost_in_a_crash_is_sent_after_the_lease(
@@ -496,12 +505,7 @@ async def test_a_reply_is_marked_sent_in_a_transaction_where_writers_take_turns_
                 isolation.append(context.execution_options.get("isolation_level"))
 
         adapter = await _started(app, clock)  # the welcome and kick-off are out: only replies follow
-        event.listen(app.database.engine.sync_engine, "before_cursor_execute", record)
-        try:
-            await adapter.say(LEARNER, "/progress", at=clock.now())
-            await app.dispatcher.drain()
-        finally:
-            event.remove(app.database.engine.sync_engine, "before_cursor_execute", record)
+        await _ask_progress_watching_statements(app, adapter, clock, record)
         replies = [row for row in await _rows(app) if row.kind == "reply"]
     assert replies
     assert all(row.status == "sent" for row in replies)
