@@ -3,11 +3,11 @@ database runs it.
 
 PostgreSQL plans each query from statistics of the tables, which autovacuum gathers soon after
 a table has changed much (within a minute, by default). A bench fills its tables and measures at
-once, and some servers run without autovacuum (this project's test machines do): without
-statistics the planner takes the tables for nearly empty. It then found a Slack event's sender
-among all of the platform's identities (the unique index searched by platform only) and spent a
-millisecond planning each new statement, so a group of events held its transaction twice as
-long as on an analysed database, and claiming among 5,000 due rows took 0.75 s instead of
+once, and some servers run without autovacuum (the one on this project's machine did): without
+statistics the planner takes the tables for nearly empty. It then looked for a Slack event's
+senders among all of the platform's identities (the unique index searched by platform only): the
+server spent four times as long on that query, and a group of events waited twice as long for
+the server as on an analysed database; claiming among 5,000 due rows took 0.75 s instead of
 0.07 s (docs/performance.md). SQLite keeps no statistics unless told, and neither does a live
 Coachbot, so it is measured as it is.
 """

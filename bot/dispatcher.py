@@ -246,7 +246,7 @@ class Dispatcher:
 
     async def _mark_replies_sent(self, marks: Sequence[outbox.SentMark]) -> list[None]:
         # Marks of different rows need no transaction around them: on PostgreSQL one statement
-        # for them all, a single round trip.
+        # run for them all (one per shape, see mark_all_sent), a single round trip each.
         async with self._database.autocommit() as session:
             await outbox.mark_all_sent(session, marks)
         return [None] * len(marks)
