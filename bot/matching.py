@@ -4,9 +4,11 @@ A running bot sweeps at start and then every `SWEEP_INTERVAL_SECONDS`: every lea
 who has not started and has no account on the platform is looked up by the roster's e-mail
 (`users.lookupByEmail`). Found: the account is linked and the journey starts as it would at the
 learner's first message (`Conversation.welcome`: the welcome, then the kick-off), but in the
-programme's send window: a sweep at night greets them when the window next opens. Not
-found, or the lookup failed: nothing changes and the next sweep asks again, so people who join
-the workspace later, and rosters imported while the bot runs, are picked up.
+programme's send window: a sweep at night greets them when the window next opens. One who
+writes before then is greeted at once, as at a first message, and the greeting that waited is
+dropped (`onboarding.greet_now`). Not found, or the lookup failed: nothing changes and the next
+sweep asks again, so people who join the workspace later, and rosters imported while the bot
+runs, are picked up.
 
 Lookups are paced under Slack's Tier 3 limit (about 50 a minute); a rate limit ends the sweep
 early and the next one carries on. Sweeping is not done at `cohort import`: the import stays

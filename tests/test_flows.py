@@ -12,7 +12,7 @@ from sqlmodel import select
 from bot.app import App
 from bot.i18n import translate
 from bot.settings import BUNDLED_CONTENT
-from bot.storage.models import Delivery, Person
+from bot.storage.models import Delivery, Enrolment, Person
 from content.model import Program
 from scheduler.clock import FrozenClock
 from tests.fakes.apps import demo_app
@@ -67,6 +67,18 @@ async def test_unknown_text_gets_a_helpful_answer(chat: Chat) -> None:
     await chat.say("hallo")
     assert await chat.say("wat is dit?") == [translate("nl", "fallback")]
     assert await chat.say("/dans") == [translate("nl", "unknown_command", command="dans")]
+
+
+async def test_a_journey_begun_a_moment_ahead_of_this_clock_is_not_begun_again(chat: Chat) -> None:
+    """Another instance, its clock a little ahead, began Anna's journey: without a greeting
+    waiting for the send window, her next message is answered as usual, not welcomed again."""
+    await chat.say("hallo")
+    async with chat.app.database.transaction() as session:
+        anna = select(Enrolment).join(Person, Enrolment.person_id == Person.id).where(Person.email == ANNA)
+        enrolment = (await session.exec(anna)).one()
+        enrolment.active_since = chat.clock.now() + timedelta(seconds=1)
+        session.add(enrolment)
+    assert await chat.say("wat is dit?") == [translate("nl", "fallback")]
 
 
 async def test_switching_language_changes_what_the_bot_says(chat: Chat) -> None:

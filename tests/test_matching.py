@@ -140,6 +140,29 @@ async def test_a_learner_found_at_night_is_greeted_when_their_send_window_opens(
     assert any(block["type"] == "actions" for block in to_anna[-1]["blocks"])  # then the kick-off
 
 
+async def test_a_learner_who_writes_before_the_greeting_waiting_for_them_is_greeted_at_once_and_once(
+    sweeping: Sweeping, clock: FrozenClock
+) -> None:
+    sweeping.api.add_user(ANNA, "U0ANNA")
+    clock.set(datetime(2027, 1, 8, 22, 0, tzinfo=UTC))  # Friday 23:00 in Amsterdam
+    await sweeping.matcher.sweep()  # her greeting waits for Monday 08:30
+
+    clock.set(datetime(2027, 1, 9, 10, 0, tzinfo=UTC))  # Saturday 11:00: she writes first
+    said = Inbound(
+        identity=Identity("slack", "U0ANNA"), event_id="Ev-early", received_at=clock.now(), text="hoi"
+    )
+    assert (await sweeping.app.conversation.handle(said)).accepted
+    await sweeping.app.dispatcher.run_due()
+    greeted = sweeping.api.messages_to("D0ANNA")  # as at a first message: not a fallback answer
+    assert greeted[0]["text"].startswith("Welkom bij *Feedback geven en ontvangen*")
+    assert any(block["type"] == "actions" for block in greeted[-1]["blocks"])  # the kick-off
+
+    clock.set(datetime(2027, 1, 11, 7, 30, tzinfo=UTC))  # Monday 08:30: the waiting greeting is gone
+    await sweeping.app.dispatcher.run_due()
+    welcomes = [m for m in sweeping.api.messages_to("D0ANNA") if m["text"].startswith("Welkom bij")]
+    assert welcomes == greeted[:1]
+
+
 async def test_the_next_sweep_asks_again_for_those_still_unlinked(sweeping: Sweeping) -> None:
     sweeping.api.add_user(ANNA, "U0ANNA")
     await sweeping.matcher.sweep()

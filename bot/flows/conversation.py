@@ -154,7 +154,7 @@ class Conversation:
             turn = Turn(session=session, now=now, language=learner.language)
             onboarding.link(turn, learner.person, identity)
             await onboarding.start(turn, learner, active_from=greet_at)
-            key = f"welcome:{identity.platform}:{learner.enrolment_id}"
+            key = onboarding.greeting_key(identity.platform, learner.enrolment_id)
             rows = _reply_rows(turn, key=key, to=identity, person=learner.person, learner=learner)
             await outbox.enqueue_all(session, rows, now=now, due_at=greet_at)
         self._wake()
@@ -378,6 +378,10 @@ class Conversation:
         if enrolment.started_at is None and (event.inbound.command or ("", ""))[0] != "start":
             await onboarding.start(event.turn, event.learner)  # any first message starts the journey
             event.changed = True
+            return False
+        learner, turn = event.learner, event.turn
+        if onboarding.greeting_may_wait(learner, turn.now) and await onboarding.greet_now(turn, learner):
+            event.changed = True  # they wrote before the greeting that waited for them
             return False
         return True
 

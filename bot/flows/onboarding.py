@@ -9,13 +9,14 @@ from bot.domain.messages import Identity, Inbound
 from bot.flows.planning import replan
 from bot.flows.turn import Learner, Turn
 from bot.i18n import CATALOGUES, translate
-from bot.storage import invites
+from bot.storage import invites, outbox
 from bot.storage.models import Enrolment, Person
 from bot.storage.models import Identity as IdentityRow
 from bot.storage.repository import person_by_email
 
 # Platforms where the chat identity *is* the person's e-mail, vouched for by whoever runs it.
 EMAIL_IDENTIFIED = frozenset({"console"})
+GREETING = "welcome:"  # the keys of the greetings the bot sends people it found (`greeting_key`)
 
 
 async def link_by_email(turn: Turn, inbound: Inbound, *, email: str | None = None) -> Person | None:
@@ -82,8 +83,39 @@ async def start(turn: Turn, learner: Learner, *, active_from: datetime | None = 
         turn.say("start.again", name=_first_name(learner.person))
         return
     enrolment.started_at = turn.now
-    enrolment.active_since = active_from or turn.now
-    turn.session.add(enrolment)
+    await _begin(turn, learner, active_from=active_from or turn.now)
+
+
+def greeting_may_wait(learner: Learner, now: datetime) -> bool:
+    """Whether the bot may have found this learner and be waiting for the send window to greet
+    them: their journey begins after `now`, which nothing else sets (`greet_now` checks)."""
+    active_since = learner.enrolment.active_since
+    return active_since is not None and active_since > now
+
+
+async def greet_now(turn: Turn, learner: Learner) -> bool:
+    """A learner whose greeting waits for the send window wrote first: drop the greeting that
+    waits, on any platform, and greet them now, as at a first message (welcome, kick-off).
+    False, changing nothing, if no greeting waited (their journey began a moment ahead of
+    `now` for another reason: another instance's clock)."""
+    dropped = await outbox.cancel_unsent_keys(
+        turn.session, enrolment_id=learner.enrolment_id, prefix=GREETING
+    )
+    if not dropped:
+        return False
+    await _begin(turn, learner, active_from=turn.now)
+    return True
+
+
+def greeting_key(platform: str, enrolment_id: int) -> str:
+    """The outbox key (before the reply's index) of the greeting the bot sends someone it found."""
+    return f"{GREETING}{platform}:{enrolment_id}"
+
+
+async def _begin(turn: Turn, learner: Learner, *, active_from: datetime) -> None:
+    """The journey begins at `active_from`: the welcome now, the kick-off planned from then."""
+    learner.enrolment.active_since = active_from
+    turn.session.add(learner.enrolment)
     turn.send_text(learner.program.welcome)
     turn.say("start.help")
     await replan(turn.session, learner, now=turn.now)

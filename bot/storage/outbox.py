@@ -213,6 +213,21 @@ async def cancel_unsent(
     return (await session.exec(statement)).rowcount
 
 
+async def cancel_unsent_keys(session: AsyncSession, *, enrolment_id: int, prefix: str) -> int:
+    """Cancel the enrolment's unsent rows whose key starts with `prefix` (e.g. a greeting that
+    waits for the send window, when the learner wrote first)."""
+    statement = (
+        update(Delivery)
+        .where(
+            col(Delivery.enrolment_id) == enrolment_id,
+            col(Delivery.key).startswith(prefix, autoescape=True),
+            col(Delivery.status).in_(UNSENT),
+        )
+        .values(status=CANCELLED)
+    )
+    return (await session.exec(statement)).rowcount
+
+
 async def claim_due(
     db: Database, *, now: datetime, limit: int = 50, platforms: Collection[str] | None = None
 ) -> list[Delivery]:
