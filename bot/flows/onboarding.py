@@ -98,8 +98,8 @@ async def greet_now(turn: Turn, learner: Learner) -> bool:
     waits, on any platform, and greet them now, as at a first message (welcome, kick-off).
     False, changing nothing, if no greeting waited (their journey began a moment ahead of
     `now` for another reason: another instance's clock)."""
-    dropped = await outbox.cancel_unsent_keys(
-        turn.session, enrolment_id=learner.enrolment_id, prefix=GREETING
+    dropped = await outbox.cancel_unsent(
+        turn.session, enrolment_id=learner.enrolment_id, kinds=("reply",), key_prefix=GREETING
     )
     if not dropped:
         return False

@@ -153,7 +153,7 @@ class Database:
         COMMIT, and one statement run for many rows (executemany) still applies to all or none.
         An error leaves the statements before it committed. On SQLite, whose writers take turns,
         the block is one `transaction()`."""
-        if self.dialect == "sqlite":
+        if self.writers_take_turns:
             async with self.transaction() as session:
                 yield session
             return

@@ -199,28 +199,17 @@ async def cancel_unsent(
     *,
     enrolment_id: int,
     kinds: Collection[str] = ("intervention", "catch_up", "reminder"),
+    key_prefix: str = "",
 ) -> int:
-    """Cancel the enrolment's unsent rows of these kinds (a learner left or was erased)."""
+    """Cancel the enrolment's unsent rows of these kinds (a learner left or was erased), only
+    those whose key starts with `key_prefix` if one is given (a greeting that waits for the send
+    window, when the learner wrote first); the number cancelled."""
     statement = (
         update(Delivery)
         .where(
             col(Delivery.enrolment_id) == enrolment_id,
             col(Delivery.kind).in_(kinds),
-            col(Delivery.status).in_(UNSENT),
-        )
-        .values(status=CANCELLED)
-    )
-    return (await session.exec(statement)).rowcount
-
-
-async def cancel_unsent_keys(session: AsyncSession, *, enrolment_id: int, prefix: str) -> int:
-    """Cancel the enrolment's unsent rows whose key starts with `prefix` (e.g. a greeting that
-    waits for the send window, when the learner wrote first)."""
-    statement = (
-        update(Delivery)
-        .where(
-            col(Delivery.enrolment_id) == enrolment_id,
-            col(Delivery.key).startswith(prefix, autoescape=True),
+            col(Delivery.key).startswith(key_prefix, autoescape=True),
             col(Delivery.status).in_(UNSENT),
         )
         .values(status=CANCELLED)
