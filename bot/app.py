@@ -6,7 +6,7 @@ patching anything.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from types import TracebackType
 
@@ -15,11 +15,13 @@ from bot.dispatcher import SENDING_LEASE, Dispatcher
 from bot.domain.directory import EmailDirectory
 from bot.domain.messages import Platform
 from bot.flows.conversation import Conversation
+from bot.flows.kinds import journey_kinds
+from bot.flows.routing import journey_rules
 from bot.home import HomeRefresher
+from bot.kinds import DeliveryKinds
 from bot.matching import SWEEP_INTERVAL_SECONDS, EmailMatcher
 from bot.settings import Settings
 from bot.storage.db import Database
-from bot.storage.outbox import SentMark
 from content.loader import load_programs
 from content.model import Program
 from scheduler.clock import Clock
@@ -46,21 +48,21 @@ class App:
         self.adapters: dict[Platform, ChatAdapter] = {adapter.platform: adapter for adapter in adapters}
         self.home = self._home_refresher()
         home_changed = self.home.changed if self.home is not None else lambda _person_id: None
+        self.kinds = DeliveryKinds(journey_kinds(self.programs))
         self.dispatcher = Dispatcher(
             database=self.database,
             adapters=self.adapters,
-            programs=self.programs,
+            kinds=self.kinds,
             clock=clock,
             on_sent=home_changed,
-            record_reply_sent=self._record_reply_sent(),
         )
         directories = {a.platform: a for a in adapters if isinstance(a, EmailDirectory)}
         self.conversation = Conversation(
             database=self.database,
             programs=self.programs,
             clock=clock,
+            rules=journey_rules(),
             wake=self.dispatcher.wake,
-            hand_over=self.dispatcher.hand_over,
             on_change=home_changed,
             directories=directories,
         )
@@ -117,16 +119,6 @@ class App:
             await adapter.stop()
         await self.dispatcher.drain()
         await self.database.close()
-
-    def _record_reply_sent(self) -> Callable[[SentMark], Awaitable[None]] | None:
-        """Who writes a sent reply's mark. Where writers take turns (SQLite), the conversation,
-        in the transaction of the events it handles meanwhile: a transaction of its own would
-        wait for its turn as theirs do. On PostgreSQL (None) the dispatcher, in a statement of
-        its own beside them: inside the events' group it lengthened every group by a round trip
-        or three, and the group's worker is what paces Slack's inbound (docs/performance.md)."""
-        if not self.database.writers_take_turns:
-            return None
-        return lambda mark: self.conversation.record_sent(mark)
 
     def _home_refresher(self) -> HomeRefresher | None:
         """Home views for the platforms that show one (Slack's App Home); None without any."""

@@ -34,7 +34,6 @@ from bot.console import ConsoleChat
 from bot.domain.errors import CoachbotError, ConfigError
 from bot.i18n import CATALOGUES, translate
 from bot.joining import InviteLink, issue_links
-from bot.process import settle_heap
 from bot.settings import BUNDLED_CONTENT, Settings, load_settings
 from bot.storage.db import Database
 from bot.storage.repository import last_sent_at, person_by_email
@@ -255,7 +254,6 @@ async def _serve(settings: Settings, platforms: _Platforms) -> None:
     adapters: list[ChatAdapter] = [adapter for adapter in (telegram, slack) if adapter is not None]
     stop = _stop_on_signals()
     app = App(settings=settings, clock=clock, adapters=adapters, run_scheduler=True)
-    settle_heap()  # the modules and programs loaded so far live as long as the process
     async with app as running:
         if telegram is not None:
             await telegram.register_commands(_menu_commands(), default_language="en")

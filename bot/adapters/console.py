@@ -1,7 +1,9 @@
 """The console adapter: a chat in the terminal, and the embedded default.
 
-Translation only: a typed line becomes an `Inbound` (a number or a button's label becomes that
-button's choice), an `Outbound` becomes printed text with numbered choices. With a terminal it
+Translation only: a typed line becomes an `Inbound` (a line that is not a /command also goes
+as `typed_key`: the core looks it up among the person's open choices, so every open question
+can be answered by its number, also after a restart), an `Outbound` becomes printed text with
+its choices under their keys. With a terminal it
 prints rich Markdown; otherwise plain text, one message block at a time, so a conversation can
 be scripted through stdin and read back from stdout.
 """
@@ -34,7 +36,6 @@ class ConsoleAdapter:
         self._timezone = timezone
         self._console = Console(file=output, highlight=False) if rich else None
         self._handler: InboundHandler | None = None
-        self._choices: tuple[Choice, ...] = ()
         self._message_ids = itertools.count(1)
 
     @property
@@ -53,8 +54,6 @@ class ConsoleAdapter:
 
     async def send(self, message: Outbound) -> SendReceipt:
         stamp = self._clock.now().astimezone(self._timezone).strftime("%a %Y-%m-%d %H:%M")
-        if message.choices:
-            self._choices = message.choices
         if self._console is not None:
             self._print_rich(stamp, message)
         else:
@@ -66,26 +65,19 @@ class ConsoleAdapter:
         if self._handler is None:
             raise RuntimeError("console adapter not started")
         text = line.strip()
-        choice = self._choice_for(text)
         inbound = Inbound(
             identity=self._identity,
             event_id=uuid.uuid4().hex,
             received_at=self._clock.now(),
-            text="" if choice else text,
-            choice=choice.value if choice else None,
+            text=text,
+            typed_key=None if text.startswith("/") else text,
         )
         return await self._handler(inbound)
-
-    def _choice_for(self, text: str) -> Choice | None:
-        if text.isdigit() and 1 <= int(text) <= len(self._choices):
-            return self._choices[int(text) - 1]
-        lowered = text.casefold()
-        return next((choice for choice in self._choices if choice.label.casefold() == lowered), None)
 
     def _print_plain(self, stamp: str, message: Outbound) -> None:
         lines = [f"[{stamp}] Coachbot:", message.text]
         lines += [f"[image: {image}]" for image in message.images]
-        lines += [f"  [{number}] {choice.label}" for number, choice in enumerate(message.choices, 1)]
+        lines += [f"  [{key}] {choice.label}" for key, choice in _keyed(message.choices)]
         self._output.write("\n".join(lines) + "\n\n")
         self._output.flush()
 
@@ -94,5 +86,10 @@ class ConsoleAdapter:
         self._console.print(Panel(Markdown(message.text), title=f"Coachbot · {stamp}", title_align="left"))
         for image in message.images:
             self._console.print(f"[dim]image: {image}[/dim]")
-        for number, choice in enumerate(message.choices, 1):
-            self._console.print(f"  [bold][{number}][/bold] {choice.label}")
+        for key, choice in _keyed(message.choices):
+            self._console.print(f"  [bold][{key}][/bold] {choice.label}")
+
+
+def _keyed(choices: tuple[Choice, ...]) -> list[tuple[str, Choice]]:
+    """Each choice under the key the core gave it (its place, for one that has none)."""
+    return [(choice.key or str(number), choice) for number, choice in enumerate(choices, 1)]

@@ -45,7 +45,7 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, TelegramError
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import HTTPXRequest
 
 from bot.adapters.base import InboundHandler
 from bot.adapters.telegram_inbound import ALLOWED_UPDATES, telegram_identity, translate
@@ -75,8 +75,8 @@ DEFAULT_BASE_URL = "https://api.telegram.org"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 CALLBACK_DATA_LIMIT = 64
 _NOTICE_LIMIT = 200  # answerCallbackQuery's text limit
-# Bot API calls in flight at once, at most (the dispatcher's sends, edits, answers to presses).
-_MOST_REQUESTS_AT_ONCE = 128
+# Bot API connections kept open: the dispatcher's sends in flight, edits and answers to presses.
+_CONNECTIONS = 16
 _MAX_BACKOFF = 30.0
 _PROGRESS_LIMIT = 10_000
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -141,7 +141,7 @@ class TelegramAdapter:
             token,
             base_url=f"{base}/bot",
             base_file_url=f"{base}/file/bot",
-            request=_Connections(size=_MOST_REQUESTS_AT_ONCE, httpx_kwargs=tls),
+            request=_Request(connection_pool_size=_CONNECTIONS, httpx_kwargs=tls),
             get_updates_request=self._updates_request,
         )
         self._clock = clock
@@ -607,49 +607,6 @@ class _Request(HTTPXRequest):
             if retry_after is not None:
                 raise _FloodControl(retry_after)
         return code, payload
-
-
-class _Connections(BaseRequest):
-    """PTB's transport for every call but getUpdates: up to `size` httpx clients of one
-    connection each, every request on a client that is free (the most recently freed first, so
-    a quiet bot keeps one warm connection). Clients are made as concurrency needs them.
-
-    Why not one client with `size` connections: on every request's start and end httpcore
-    checks each connection of its pool (expired? socket readable?), which, with the 14 that
-    concurrent sends keep open, cost each send more than the rest of its HTTP work
-    (docs/performance.md). One connection per client keeps that check at one."""
-
-    __slots__ = ("_clients", "_free", "_idle", "_options")
-
-    def __init__(self, *, size: int, httpx_kwargs: dict[str, Any]) -> None:
-        self._options = httpx_kwargs
-        first = _Request(connection_pool_size=1, httpx_kwargs=httpx_kwargs)  # PTB asks it for timeouts
-        self._clients = [first]
-        self._idle = [first]
-        self._free = asyncio.Semaphore(size)
-
-    @property
-    def read_timeout(self) -> float | None:
-        return self._clients[0].read_timeout
-
-    async def initialize(self) -> None:
-        await asyncio.gather(*(client.initialize() for client in self._clients))
-
-    async def shutdown(self) -> None:
-        await asyncio.gather(*(client.shutdown() for client in self._clients))
-
-    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        async with self._free:
-            client = self._idle.pop() if self._idle else self._new_client()
-            try:
-                return await client.do_request(*args, **kwargs)
-            finally:
-                self._idle.append(client)
-
-    def _new_client(self) -> _Request:
-        client = _Request(connection_pool_size=1, httpx_kwargs=self._options)
-        self._clients.append(client)
-        return client
 
 
 class _UpdatesRequest(_Request):

@@ -22,10 +22,23 @@ class Identity:
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """A button. `value` comes back in `Inbound.choice` when pressed; `label` is shown."""
+    """A button. `value` comes back in `Inbound.choice` when pressed; `label` is shown.
+
+    `key` is what a person types to choose it where there are no buttons (the console: "2"):
+    the core numbers the open choices of a person so that every open one has its own key."""
 
     label: str
     value: str
+    key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A message the core wants sent: Markdown text, optional buttons and images."""
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    images: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +48,8 @@ class Inbound:
     `event_id` is the platform's id for the event (Telegram update id, Slack event id,
     a console counter); (platform, event_id) is unique, so a redelivered event is handled once.
     `reply_to` names the message whose choice was pressed, so an old keyboard can be recognised.
+    `typed_key` is a choice's key typed where there are no buttons (the console): the core
+    looks it up among the person's open choices.
     """
 
     identity: Identity
@@ -44,6 +59,7 @@ class Inbound:
     choice: str | None = None
     reply_to: str | None = None
     display_name: str | None = None
+    typed_key: str | None = None
 
     @property
     def command(self) -> tuple[str, str] | None:

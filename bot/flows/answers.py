@@ -10,8 +10,8 @@ from bot.flows.delivering import assessment_statement, quiz_question
 from bot.flows.planning import replan
 from bot.flows.scoring import compare, competency_scores, development_points
 from bot.flows.turn import Learner, Turn
-from bot.storage import outbox
-from bot.storage.models import Delivery, Progress, Response
+from bot.storage import outbox, prompts
+from bot.storage.models import Delivery, Progress, Prompt, Response
 from bot.storage.repository import assessment_answers, ensure_progress
 from content.model import Intervention
 
@@ -56,17 +56,18 @@ async def answer(turn: Turn, learner: Learner, pressed: choices.Answer) -> None:
         await _answer_assessment(turn, learner, intervention, progress, pressed.option)
 
 
-async def reflect(turn: Turn, learner: Learner, text: str) -> bool:
-    """Store free text as the answer to the awaited reflection; False if none is awaited."""
-    awaiting = learner.enrolment.awaiting
-    if not awaiting:
+async def reflect(turn: Turn, learner: Learner, text: str, prompt: Prompt) -> bool:
+    """Store free text as the answer to the reflection `prompt` asked for; False if that prompt
+    asks for something else (not a reflection of this enrolment)."""
+    purpose = prompt.purpose
+    if purpose.get("enrolment") != learner.enrolment_id or "reflection" not in purpose:
         return False
-    intervention = learner.program.intervention(str(awaiting["intervention"]))
+    intervention = learner.program.intervention(str(purpose["reflection"]))
     progress = await ensure_progress(
         turn.session,
         enrolment_id=learner.enrolment_id,
         intervention_id=intervention.id,
-        occurrence=str(awaiting.get("occurrence", "")),
+        occurrence=str(purpose.get("occurrence", "")),
     )
     turn.session.add(
         Response(
@@ -77,10 +78,11 @@ async def reflect(turn: Turn, learner: Learner, text: str) -> bool:
             created_at=turn.now,
         )
     )
-    learner.enrolment.awaiting = {}
-    turn.session.add(learner.enrolment)
+    prompts.close(prompt, now=turn.now)
+    turn.session.add(prompt)
     turn.say("reflection.thanks")
-    await _mark_done(turn, learner, progress)
+    if progress.done_at is None:
+        await _mark_done(turn, learner, progress)
     return True
 
 

@@ -2,7 +2,7 @@
 
 Planned rows carry only *what* to send (an intervention id); the text is made at send time, in
 the learner's language of that moment, and the state it opens (a quiz's first question, a
-reflection awaiting text) starts only when the platform has accepted it.
+reflection's text prompt) starts only when the platform has accepted it.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from bot.domain.messages import Choice
+from bot.domain.messages import Choice, Reply
 from bot.flows import choices
 from bot.flows.planning import replan
-from bot.flows.turn import Learner, Reply
+from bot.flows.turn import Learner
 from bot.i18n import translate
+from bot.storage import prompts
 from bot.storage.models import Delivery, Progress
 from bot.storage.repository import Session, ensure_progress
 from content.model import Intervention
@@ -32,7 +33,7 @@ def reply_from_payload(payload: dict[str, object]) -> Reply:
     assert isinstance(images, list)
     return Reply(
         text=str(payload.get("text", "")),
-        choices=tuple(Choice(label=str(label), value=str(value)) for label, value in raw_choices),
+        choices=tuple(Choice(*(str(part) for part in choice)) for choice in raw_choices),
         images=tuple(str(image) for image in images),
     )
 
@@ -40,7 +41,7 @@ def reply_from_payload(payload: dict[str, object]) -> Reply:
 def payload_of(reply: Reply) -> dict[str, object]:
     return {
         "text": reply.text,
-        "choices": [[choice.label, choice.value] for choice in reply.choices],
+        "choices": [[choice.label, choice.value, choice.key] for choice in reply.choices],
         "images": list(reply.images),
     }
 
@@ -137,7 +138,8 @@ def _step(
 
 
 async def on_delivered(session: Session, learner: Learner, delivery: Delivery, *, now: datetime) -> None:
-    """State that starts once a learner has the message: delivered-at, awaited reflection text."""
+    """State that starts once a learner has the message: delivered-at, and for a reflection a
+    text prompt (what they type next answers it)."""
     if delivery.kind not in ("intervention", "reminder") or delivery.intervention_id is None:
         return
     progress = await ensure_progress(
@@ -152,10 +154,28 @@ async def on_delivered(session: Session, learner: Learner, delivery: Delivery, *
         session.add(progress)
     intervention = learner.program.intervention(delivery.intervention_id)
     if intervention.type == "reflection" and progress.done_at is None:
-        learner.enrolment.awaiting = {"intervention": intervention.id, "occurrence": delivery.occurrence}
-        session.add(learner.enrolment)
+        assert delivery.id is not None
+        assert learner.person.id is not None
+        asked = intervention_message(learner, intervention, progress=progress, delivery_id=delivery.id)
+        await prompts.ask_text(
+            session,
+            person_id=learner.person.id,
+            delivery_key=delivery.key,
+            text=asked.text,
+            purpose=reflection_purpose(learner, intervention.id, delivery.occurrence),
+            now=now,
+        )
     if first_delivery:
         await replan(session, learner, now=now)
+
+
+def reflection_purpose(learner: Learner, intervention_id: str, occurrence: str) -> dict[str, object]:
+    """What a reflection's text prompt waits for."""
+    return {
+        "reflection": intervention_id,
+        "occurrence": occurrence,
+        "enrolment": learner.enrolment_id,
+    }
 
 
 def _catch_up_offer(learner: Learner, delivery: Delivery) -> Reply:

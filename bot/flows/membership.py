@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.domain.messages import Identity, MembershipChange
+from bot.domain.messages import MembershipChange
 from bot.storage import events
-from bot.storage.repository import Session, identity_of
+from bot.storage.repository import Session, identity_of, move_identity
 
 log = logging.getLogger(__name__)
 
@@ -38,18 +38,3 @@ async def apply_change(session: Session, change: MembershipChange, *, now: datet
     session.add(found)
     log.info("identity %s %s", found.id, change.kind)
     return True
-
-
-async def move_identity(session: Session, old: Identity, new: Identity) -> None:
-    """The chat `old` now has the id `new` (same platform): point the identity at it."""
-    found = await identity_of(session, platform=old.platform, external_id=old.external_id)
-    if found is None:
-        return
-    taken = await identity_of(session, platform=new.platform, external_id=new.external_id)
-    if taken is not None:
-        # The new chat is linked already (e.g. a second migration event): keep that link.
-        await session.delete(found)
-        return
-    found.external_id = new.external_id
-    session.add(found)
-    log.info("identity %s moved", found.id)

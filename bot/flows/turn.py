@@ -5,21 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.domain.messages import Choice
+from bot.domain.messages import Choice, Reply
 from bot.i18n import translate
 from bot.storage.models import Cohort, Enrolment, Person
 from bot.storage.repository import Session
 from content.model import Program
 from scheduler.calendar import next_allowed_slot
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """A message a flow wants sent; Markdown text, optional buttons and images."""
-
-    text: str
-    choices: tuple[Choice, ...] = ()
-    images: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

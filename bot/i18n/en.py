@@ -40,6 +40,17 @@ MESSAGES: dict[str, str] = {
         "- /help: this list\n\n"
         "When I ask a reflection question, just type your answer."
     ),
+    "choice.no_such": "There is no option {typed} open right now. Type one of: {keys}.",
+    "choice.none_open": "There is no option {typed}: no question of mine is waiting for an answer right now.",
+    "role.coach": (
+        "Hi {name}! You are a coach of {cohorts}. Your learners get their programme from me "
+        "between the classroom sessions. Handing their questions to you in this chat is not "
+        "available yet."
+    ),
+    "role.manager": (
+        "Hi {name}! You are a manager of learners in {cohorts}. They get their programme from "
+        "me between the classroom sessions. A weekly summary for you is not available yet."
+    ),
     "fallback": (
         "I didn't quite get that. When I ask you a question I'll tell you how to answer. "
         "Type /help to see what you can ask me."

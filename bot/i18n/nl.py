@@ -44,6 +44,16 @@ MESSAGES: dict[str, str] = {
         "- /help: dit overzicht\n\n"
         "Als ik je een reflectievraag stel, typ je gewoon je antwoord."
     ),
+    "choice.no_such": "Optie {typed} staat nu niet open. Typ een van: {keys}.",
+    "choice.none_open": "Optie {typed} bestaat niet: er wacht nu geen vraag van mij op een antwoord.",
+    "role.coach": (
+        "Hoi {name}! Je bent coach van {cohorts}. Jouw deelnemers krijgen hun programma van mij "
+        "tussen de klassikale sessies door. Hun vragen in deze chat aan jou doorgeven kan nog niet."
+    ),
+    "role.manager": (
+        "Hoi {name}! Je bent leidinggevende van deelnemers in {cohorts}. Zij krijgen hun programma "
+        "van mij tussen de klassikale sessies door. Een wekelijks overzicht voor jou is er nog niet."
+    ),
     "fallback": (
         "Dat begreep ik niet helemaal. Als ik je iets vraag, zeg ik erbij hoe je antwoordt. "
         "Typ /help om te zien wat je me kunt vragen."

@@ -16,30 +16,18 @@ SQLite's busy handler polls with sleeps of up to 100 ms. PostgreSQL transactions
 side. A transaction opened inside another on the same task would wait for itself on SQLite; it
 raises instead.
 
-`autocommit()` gives a session whose statements each commit on their own: on PostgreSQL one
-round trip per statement, no BEGIN and COMMIT, for a write that needs no transaction around it
-(the dispatcher's marks of sent replies); on SQLite it is a `transaction()`.
-
-A PostgreSQL connection that sat unused in the pool for a while (`ping_after_idle`, default
-10 s) is pinged when it is taken, and replaced if the server dropped it (a restart, a proxy's
-idle timeout). A connection in steady use is not: pinging every checkout took a round trip per
-transaction, under load a tenth of a Slack event's CPU and a fifth of the events per second
-(docs/performance.md). If the server drops connections in steady use, the transactions that
-take them fail once; SQLAlchemy sees the disconnect and renews the whole pool. The work is then
-redone: a group of events one by one (bot/flows/conversation.py), an event its platform did not
-see acknowledged by redelivery, a planning run on its next turn. A reply's sent mark that fails
-leaves the reply to be sent again after its lease, as any database failure at that moment does.
+PostgreSQL pings a pooled connection before lending it (`pool_pre_ping`), so a connection the
+server dropped (a restart, a proxy's idle timeout) is replaced instead of failing a transaction.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Self, cast
+from typing import Any, Literal, Self
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -47,16 +35,14 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import URL, Connection, CursorResult, make_url
-from sqlalchemy.exc import ArgumentError, DisconnectionError
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.sql.dml import UpdateBase
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import bot.storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from bot.domain.errors import ConfigError
-from bot.storage.sqlite import BEGIN, inline_connector
 
 Dialect = Literal["sqlite", "postgresql"]
 
@@ -65,8 +51,6 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 _ASYNC_DRIVERS: dict[str, str] = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
 _EXAMPLES = "e.g. sqlite+aiosqlite:///coach.db or postgresql+asyncpg://user@host/dbname"
-PING_AFTER_IDLE = 10.0  # seconds a PostgreSQL connection may sit in the pool unchecked
-_IDLE_SINCE = "coachbot_idle_since"  # in a pooled connection's info: when it was put back
 _BUSY_TIMEOUT = 30.0  # seconds a writer waits for another instead of failing
 _SQLITE_PRAGMAS = (
     f"PRAGMA busy_timeout={int(_BUSY_TIMEOUT * 1000)}",  # first: the pragmas below may wait too
@@ -80,10 +64,9 @@ _MIGRATION_LOCK = 0x636F6163  # "coac"
 class Database:
     """The application's database: an async engine, its sessions and its migrations."""
 
-    def __init__(self, url: str, *, echo: bool = False, ping_after_idle: float = PING_AFTER_IDLE) -> None:
+    def __init__(self, url: str, *, echo: bool = False) -> None:
         self._url = parse_url(url)
         self._echo = echo
-        self._ping_after_idle = ping_after_idle
         self._engine: AsyncEngine | None = None
         self._sessions: async_sessionmaker[AsyncSession] | None = None
         self._write_lock: asyncio.Lock | None = None  # SQLite: one transaction at a time
@@ -92,11 +75,6 @@ class Database:
     @property
     def dialect(self) -> Dialect:
         return _dialect(self._url)
-
-    @property
-    def writers_take_turns(self) -> bool:
-        """True on SQLite: this process's transactions run one at a time (see the module doc)."""
-        return self.dialect == "sqlite"
 
     @property
     def url(self) -> str:
@@ -113,7 +91,7 @@ class Database:
         """Create the engine and, unless told not to, bring the schema up to date."""
         if self._engine is not None:
             return self
-        self._engine = _create_engine(self._url, echo=self._echo, ping_after_idle=self._ping_after_idle)
+        self._engine = _create_engine(self._url, echo=self._echo)
         self._sessions = async_sessionmaker(self._engine, class_=AsyncSession, expire_on_commit=False)
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
         if migrate:
@@ -145,23 +123,6 @@ class Database:
             raise RuntimeError("Database is not open")
         async with self._turn(), self._sessions() as session, session.begin():
             yield session
-
-    @asynccontextmanager
-    async def autocommit(self) -> AsyncIterator[AsyncSession]:
-        """A session whose statements each commit on their own, for writes that need no
-        transaction around them: on PostgreSQL a statement is one round trip, with no BEGIN and
-        COMMIT, and one statement run for many rows (executemany) still applies to all or none.
-        An error leaves the statements before it committed. On SQLite, whose writers take turns,
-        the block is one `transaction()`."""
-        if self.writers_take_turns:
-            async with self.transaction() as session:
-                yield session
-            return
-        async with self.engine.connect() as connection:
-            # Put back to the pool's default when the connection goes back to the pool.
-            autocommitting = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            async with AsyncSession(bind=autocommitting, expire_on_commit=False) as session:
-                yield session
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
@@ -206,45 +167,10 @@ def insert_ignoring(
 ) -> postgresql.Insert | sqlite.Insert:
     """`INSERT ... ON CONFLICT (unique) DO NOTHING` in the session's dialect: rows whose
     unique columns already exist are skipped without an error (add `.returning()` to learn which
-    were inserted). For one row on a hot path, `InsertIgnoring` is cheaper still."""
-    # One row as a dict: SQLAlchemy caches that statement's compiled form; a list of rows (a
-    # multi-row VALUES) it compiles anew each time, which cost an inbound message 0.4 ms.
-    values = dict(rows[0]) if len(rows) == 1 else list(rows)
+    were inserted)."""
+    values = list(rows)
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     return insert(table).values(values).on_conflict_do_nothing(index_elements=list(unique))
-
-
-class InsertIgnoring:
-    """`insert_ignoring` of one row at a time, as a statement built once per dialect and run
-    with the row as its parameters.
-
-    Why: SQLAlchemy computes a statement's cache key on every execution of a new statement
-    object, and building one (`.values(row)`) coerces every value; a reused object keeps its key.
-    That was a third of the cost of each of the inbound chain's inserts (docs/performance.md)."""
-
-    def __init__(self, table: Table, *, unique: Sequence[str], returning: Sequence[str] = ()) -> None:
-        self._table = table
-        self._unique = list(unique)
-        self._returning = [table.c[name] for name in returning]
-        self._built: dict[str, UpdateBase] = {}
-
-    async def execute(
-        self, session: AsyncSession, rows: Mapping[str, Any] | Sequence[Mapping[str, Any]]
-    ) -> CursorResult[Any]:
-        """Run it for one row, or for many at once (they must all name the same columns; with
-        `returning`, SQLAlchemy sends them as one multi-row INSERT); the cursor result, whose
-        rows are those inserted."""
-        result = await session.exec(self._statement(session.get_bind().dialect.name), params=rows)
-        return cast(CursorResult[Any], result)
-
-    def _statement(self, dialect: str) -> UpdateBase:
-        statement = self._built.get(dialect)
-        if statement is None:
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            ignoring = insert(self._table).on_conflict_do_nothing(index_elements=self._unique)
-            statement = ignoring.returning(*self._returning) if self._returning else ignoring
-            self._built[dialect] = statement
-        return statement
 
 
 async def migrate(url: str) -> None:
@@ -282,40 +208,14 @@ def _dialect(url: URL) -> Dialect:
     return "postgresql" if url.get_backend_name() == "postgresql" else "sqlite"
 
 
-def _create_engine(url: URL, *, echo: bool, ping_after_idle: float) -> AsyncEngine:
+def _create_engine(url: URL, *, echo: bool) -> AsyncEngine:
     if _dialect(url) == "postgresql":
-        engine = create_async_engine(url, echo=echo)
-        _ping_when_idle(engine, after=ping_after_idle)
-        return engine
+        return create_async_engine(url, echo=echo, pool_pre_ping=True)
     _create_folder(url)
-    # The connector runs statements on the event loop (sqlite.py says why and when not).
-    engine = create_async_engine(url, echo=echo, async_creator=inline_connector(url, timeout=_BUSY_TIMEOUT))
+    engine = create_async_engine(url, echo=echo, connect_args={"timeout": _BUSY_TIMEOUT})
     event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
     event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
     return engine
-
-
-def _ping_when_idle(engine: AsyncEngine, *, after: float) -> None:
-    """Ping a pooled connection that was idle for `after` seconds when it is taken; replace it
-    if the server no longer answers. Wall-clock time, not the app's clock: it is the network
-    connection that goes stale."""
-    pool = engine.sync_engine.pool
-
-    def checked_in(_dbapi_connection: Any, record: Any) -> None:
-        record.info[_IDLE_SINCE] = time.monotonic()
-
-    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        idle_since = record.info.get(_IDLE_SINCE)  # None: a new connection
-        if idle_since is None or time.monotonic() - idle_since < after:
-            return
-        try:
-            engine.dialect.do_ping(dbapi_connection)
-        except Exception as error:
-            # The pool throws this connection away and takes a new one.
-            raise DisconnectionError("an idle connection was dropped by the server") from error
-
-    event.listen(pool, "checkin", checked_in)
-    event.listen(pool, "checkout", checked_out)
 
 
 def _create_folder(url: URL) -> None:
@@ -346,6 +246,9 @@ def _use_wal(cursor: Any) -> None:
     except Exception as error:  # the driver's OperationalError, wrapped by SQLAlchemy's adapter
         if "locked" not in str(error):
             raise
+
+
+BEGIN = "BEGIN IMMEDIATE"
 
 
 def _on_sqlite_begin(connection: Connection) -> None:

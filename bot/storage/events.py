@@ -7,7 +7,6 @@ redelivered event is recognised and ignored).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Final
 
@@ -15,14 +14,10 @@ from sqlalchemy import delete
 from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.storage.db import InsertIgnoring
+from bot.storage.db import insert_ignoring
 from bot.storage.models import ProcessedEvent
 
 _EVENTS: Final = SQLModel.metadata.tables["processed_events"]
-_RECORD: Final = InsertIgnoring(_EVENTS, unique=["platform", "event_id"])
-_RECORD_MANY: Final = InsertIgnoring(
-    _EVENTS, unique=["platform", "event_id"], returning=["platform", "event_id"]
-)
 
 
 async def record_event(session: AsyncSession, *, platform: str, event_id: str, now: datetime) -> bool:
@@ -31,20 +26,8 @@ async def record_event(session: AsyncSession, *, platform: str, event_id: str, n
     On PostgreSQL a concurrent transaction recording the same event makes this one wait for
     it: when that one commits this returns False, when it rolls back this returns True."""
     row = {"platform": platform, "event_id": event_id, "processed_at": now}
-    return (await _RECORD.execute(session, row)).rowcount == 1
-
-
-async def record_events(
-    session: AsyncSession, keys: Iterable[tuple[str, str]], *, now: datetime
-) -> set[tuple[str, str]]:
-    """`record_event` for many events in one statement: of the (platform, event id) pairs,
-    those recorded now (the others were handled before)."""
-    rows = [
-        {"platform": platform, "event_id": event_id, "processed_at": now} for platform, event_id in set(keys)
-    ]
-    if not rows:
-        return set()
-    return {(row.platform, row.event_id) for row in await _RECORD_MANY.execute(session, rows)}
+    statement = insert_ignoring(session, _EVENTS, [row], unique=["platform", "event_id"])
+    return (await session.exec(statement)).rowcount == 1
 
 
 async def forget_events(session: AsyncSession, *, before: datetime) -> int:

@@ -155,6 +155,26 @@ class Response(SQLModel, table=True):
     created_at: datetime = _utc()
 
 
+class Prompt(SQLModel, table=True):
+    """What the bot asked a person and still waits for: buttons to press (`choices`) or text to
+    type (`purpose` says what the text answers). Open while `closed_at` is None; every open one
+    stays answerable, on any platform and after a restart.
+
+    `text` is the message that asked, to show it again; it may hold the person's own scores
+    (a kick-off's result), so it is emptied when the prompt closes."""
+
+    __tablename__ = "prompts"
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="persons.id", index=True, ondelete="CASCADE")
+    delivery_key: str = Field(index=True)  # the outbox row of the message that asked
+    kind: str  # "choices" | "text"
+    text: str = ""
+    choices: list[list[str]] = _json(list)  # [[label, value, key]]; key: what the console types
+    purpose: dict[str, Any] = _json(dict)  # text: {"intervention", "occurrence", "enrolment"}
+    opened_at: datetime = _utc()
+    closed_at: datetime | None = _utc(default=None)
+
+
 class Invite(SQLModel, table=True):
     """A personal join link's token for one enrolment. Only its SHA-256 is stored, so the
     database alone cannot be used to join; single-use (`used_at`) and expiring."""

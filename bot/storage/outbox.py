@@ -1,7 +1,7 @@
 """The outbox: every outbound message is a `Delivery` row with a unique key.
 
 Flows write rows (`enqueue`, `apply_plan`) in the transaction of the change that causes them;
-the dispatcher claims due rows (`claim_due`), sends them and records the result (`mark_sent`,
+the dispatcher claims due rows one at a time (`claim_next`), sends them and records the result (`mark_sent`,
 `mark_failed`, `release`). Unique keys make writing twice harmless, and a claim is a committed
 status change, so two dispatchers never hold the same row: PostgreSQL claims with
 `FOR UPDATE SKIP LOCKED`, SQLite with its single writer (`BEGIN IMMEDIATE`, see db.py).
@@ -13,18 +13,18 @@ Statuses: planned -> sending -> sent; sending -> failed (claimable again at `due
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final, cast
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, func, literal, or_, true, update
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, true, update
+from sqlalchemy.orm import aliased
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from bot.storage.db import Database, InsertIgnoring, insert_ignoring
+from bot.storage.db import insert_ignoring
 from bot.storage.models import Delivery, Enrolment, Identity
 from bot.storage.types import UTCDateTime
 
@@ -41,12 +41,12 @@ MAX_ATTEMPTS: Final = 8
 _FIRST_RETRY = timedelta(seconds=30)
 _LONGEST_RETRY = timedelta(hours=1)
 _ERROR_LENGTH = 300
+_JUST_AFTER = timedelta(microseconds=1)  # a held row's place behind the one it waits for
 # A dozen columns a row: well under the 32,766 bound parameters SQLite and asyncpg take.
 _ROWS_PER_INSERT = 500
 _DELIVERIES: Final = SQLModel.metadata.tables["deliveries"]
-# Statements on every inbound message's path, built once (see `InsertIgnoring` for why).
-_INSERT_CLAIMED: Final = InsertIgnoring(_DELIVERIES, unique=["key"], returning=["id", "key"])
-_UPDATE_ONE: Final = update(_DELIVERIES).where(_DELIVERIES.c.id == bindparam("delivery_id"))
+# What a row's payload says of the message itself; gone once it is sent (see `mark_sent`).
+MESSAGE_FIELDS: Final = ("text", "choices", "images")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,46 +105,13 @@ async def enqueue(
 
 @dataclass(frozen=True, slots=True)
 class NewRow:
-    """A message to add due now, e.g. a reply (`enqueue_all`, `enqueue_all_claimed`)."""
+    """A message to add due now, e.g. a reply (`enqueue_all`)."""
 
     key: str
     person_id: int | None
     enrolment_id: int | None
     kind: str
     payload: dict[str, Any]
-
-
-async def enqueue_all_claimed(
-    session: AsyncSession, rows: Sequence[NewRow], *, now: datetime
-) -> dict[str, Delivery]:
-    """Add messages due `now` and already claimed ("sending", one attempt), in one statement,
-    for a writer that hands them to this process's dispatcher right after the commit: a reply
-    is sent without a claim transaction. Like claimed rows, they go back to the queue after the
-    lease if the process dies first. Returns the rows added, by key (a key that exists already
-    adds nothing)."""
-    if not rows:
-        return {}
-    values = [
-        _values(
-            **_columns(row),
-            occurrence="",
-            due_at=now,
-            created_at=now,
-            status=SENDING,
-            attempts=1,
-            claimed_at=now,
-        )
-        for row in rows
-    ]
-    added = {found.key: found.id for found in await _INSERT_CLAIMED.execute(session, values)}
-    # The values just written, trusted: pydantic's `model_construct` skips the per-field work
-    # of `Delivery(...)` (47 µs against 7 µs, for every reply). The copies are for reading (the
-    # dispatcher sends from them and updates the rows by id), never `session.add`ed.
-    return {
-        value["key"]: Delivery.model_construct(id=added[value["key"]], **value)
-        for value in values
-        if value["key"] in added
-    }
 
 
 async def enqueue_all(
@@ -217,71 +184,79 @@ async def cancel_unsent(
     return (await session.exec(statement)).rowcount
 
 
-async def claim_due(
-    db: Database, *, now: datetime, limit: int = 50, platforms: Collection[str] | None = None
-) -> list[Delivery]:
-    """Claim up to `limit` sendable rows due at `now`, oldest first, in one short transaction.
+async def claim_next(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    platforms: Collection[str],
+    urgent: Collection[str] = (),
+    locking: bool = False,
+) -> Delivery | None:
+    """Claim the next sendable row due at `now`, in the caller's transaction: status "sending",
+    `claimed_at=now`, one more attempt. None when nothing is due.
 
-    Claimed rows are "sending", with `claimed_at=now` and one more attempt; no other claimer
-    gets them. Sendable: a row answering an identity (payload "to") whose platform is served;
-    otherwise the person has an unblocked identity on a served platform and, for a row of an
-    enrolment, the enrolment is active (started, not paused, not removed)."""
-    served = None if platforms is None else tuple(sorted(set(platforms)))
-    due = _due_statement(served, locking=db.dialect == "postgresql")
-    async with db.transaction() as session:
-        ids = list((await session.exec(due, params={"now": now, "limit": limit})).all())
-        if not ids:
-            return []
-        claim = (
-            update(Delivery)
-            .where(col(Delivery.id).in_(ids))
-            .values(status=SENDING, claimed_at=now, attempts=col(Delivery.attempts) + 1)
-            .returning(Delivery)
-        )
-        claimed = list((await session.exec(claim)).scalars().all())
-    return sorted(claimed, key=lambda row: (row.due_at, row.kind != "reply", row.id or 0))
+    Rows of `urgent` kinds (answers) go first, then the rest by due time. A person's rows go
+    one at a time: a row is not claimed while another of its person's is being sent, so the
+    parts of an answer arrive in order. Sendable: a row answering an identity (payload "to")
+    whose platform is served; otherwise the person has an unblocked identity on a served
+    platform and, for a row of an enrolment, the enrolment is active (started, not paused, not
+    removed). `locking` (PostgreSQL): rows another claimer holds are skipped, not waited for."""
+    for kinds in (tuple(sorted(urgent)), None):
+        if kinds == ():
+            continue
+        query = _next_due(now, platforms=platforms, urgent=kinds)
+        if locking:
+            query = query.with_for_update(skip_locked=True, of=_DELIVERIES)
+        row = (await session.exec(query)).first()
+        if row is not None:
+            row.status, row.claimed_at, row.attempts = SENDING, now, row.attempts + 1
+            session.add(row)
+            await session.flush()
+            return row
+    return None
+
+
+def _next_due(
+    now: datetime, *, platforms: Collection[str], urgent: tuple[str, ...] | None
+) -> SelectOfScalar[Delivery]:
+    """The first due, sendable row of the `urgent` kinds (None: of any kind), by due time."""
+    sending = aliased(Delivery)
+    in_flight = (
+        select(sending.id)
+        .where(col(sending.person_id) == col(Delivery.person_id), col(sending.status) == SENDING)
+        .exists()
+    )
+    query = select(Delivery).where(
+        col(Delivery.status).in_(UNSENT),
+        col(Delivery.due_at) <= now,
+        _sendable(platforms),
+        or_(col(Delivery.person_id).is_(None), ~in_flight),
+    )
+    if urgent is not None:
+        query = query.where(col(Delivery.kind).in_(urgent))
+    return query.order_by(col(Delivery.due_at), col(Delivery.id)).limit(1)
 
 
 async def mark_sent(
-    session: AsyncSession, delivery_id: int, *, platform: str, platform_message_id: str, sent_at: datetime
+    session: AsyncSession,
+    delivery: Delivery,
+    *,
+    platform: str,
+    platform_message_id: str,
+    sent_at: datetime,
 ) -> None:
-    """Record that the platform accepted the message."""
+    """Record that the platform accepted the message, and forget the message: a sent row keeps
+    where it went, never what it said (a `/journal` answer would otherwise copy a learner's
+    reflections here). A stranger's row keeps nothing of its payload, not even their chat."""
+    assert delivery.id is not None
+    kept = {} if delivery.person_id is None else without_message(delivery.payload)
     values = {"status": SENT, "platform": platform, "platform_message_id": platform_message_id}
-    await _update_one(session, delivery_id, sent_at=sent_at, **values)
+    await _update_one(session, delivery.id, sent_at=sent_at, payload=kept, **values)
 
 
-@dataclass(frozen=True, slots=True)
-class SentMark:
-    """What `mark_sent` records for one row; `forget_payload` empties it too (a stranger's)."""
-
-    delivery_id: int
-    platform: str
-    platform_message_id: str
-    sent_at: datetime
-    forget_payload: bool = False
-
-
-async def mark_all_sent(session: AsyncSession, marks: Sequence[SentMark]) -> None:
-    """`mark_sent` (and `forget_payload` where asked) for many rows, one statement run for all
-    of them at once per shape (executemany): a reply's mark then costs a fraction of its own
-    transaction."""
-    kept: list[dict[str, Any]] = []
-    forgotten: list[dict[str, Any]] = []
-    for mark in marks:
-        values = {
-            "delivery_id": mark.delivery_id,
-            "status": SENT,
-            "platform": mark.platform,
-            "platform_message_id": mark.platform_message_id,
-            "sent_at": mark.sent_at,
-        }
-        if mark.forget_payload:
-            forgotten.append({**values, "payload": {}})
-        else:
-            kept.append(values)
-    for rows in (kept, forgotten):
-        if rows:
-            await session.exec(_UPDATE_ONE, params=rows)
+def without_message(payload: dict[str, Any]) -> dict[str, Any]:
+    """A payload without the message it held (text, buttons, images)."""
+    return {name: value for name, value in payload.items() if name not in MESSAGE_FIELDS}
 
 
 async def mark_failed(
@@ -317,6 +292,22 @@ async def release(session: AsyncSession, delivery_id: int, *, due_at: datetime) 
         .values(status=PLANNED, due_at=due_at, claimed_at=None, attempts=_one_less(_DELIVERIES.c.attempts))
     )
     await session.exec(statement)
+
+
+async def hold_behind(session: AsyncSession, *, person_id: int, delivery_id: int, due_at: datetime) -> int:
+    """Move the person's other unsent rows due before `due_at` to just after it: a row that
+    waits for a retry keeps its place, and no later message overtakes it. The number moved."""
+    statement = (
+        update(Delivery)
+        .where(
+            col(Delivery.person_id) == person_id,
+            col(Delivery.id) != delivery_id,
+            col(Delivery.status).in_(UNSENT),
+            col(Delivery.due_at) <= due_at,
+        )
+        .values(due_at=due_at + _JUST_AFTER)
+    )
+    return (await session.exec(statement)).rowcount
 
 
 async def requeue_stale(session: AsyncSession, *, now: datetime, older_than: timedelta) -> int:
@@ -374,31 +365,8 @@ async def redirect_reply(session: AsyncSession, delivery_id: int, *, to: tuple[s
         await _update_one(session, delivery_id, payload={**row.payload, "to": list(to)})
 
 
-@functools.cache
-def _due_statement(platforms: tuple[str, ...] | None, *, locking: bool) -> SelectOfScalar[int | None]:
-    """`claim_due`'s query, built once per set of served platforms and run with `now` and
-    `limit` as parameters: building it and computing its cache key anew cost more than running
-    it (1.5 ms of CPU a claim, and a busy dispatcher claims after every few sends)."""
-    due = (
-        select(col(Delivery.id))
-        .where(
-            col(Delivery.status).in_(UNSENT),
-            col(Delivery.due_at) <= bindparam("now"),
-            _sendable(platforms),
-        )
-        .order_by(col(Delivery.due_at), _replies_first(), col(Delivery.id))
-        .limit(bindparam("limit"))
-    )
-    # PostgreSQL: rows another dispatcher is claiming are skipped, not waited for.
-    return due.with_for_update(skip_locked=True, of=_DELIVERIES) if locking else due
-
-
-def _replies_first() -> ColumnElement[int]:
-    """At the same moment, answers go before news: a welcome before the kick-off it announces."""
-    return case((col(Delivery.kind) == "reply", 0), else_=1)
-
-
 def _sendable(platforms: Collection[str] | None) -> ColumnElement[bool]:
+    """Rows that can go out now through one of `platforms` (None: any); see `claim_next`."""
     served = (lambda column: column.in_(platforms)) if platforms is not None else (lambda _column: true())
     to_platform = col(Delivery.payload)[("to", 0)].as_string()
     reachable = (
@@ -524,7 +492,7 @@ async def _update_if(
 
 async def _update_one(session: AsyncSession, delivery_id: int, **values: Any) -> None:
     """Set `values` (column names) on one row."""
-    await session.exec(_UPDATE_ONE, params={"delivery_id": delivery_id, **values})
+    await session.exec(update(Delivery).where(col(Delivery.id) == delivery_id).values(**values))
 
 
 def _one_less(attempts: ColumnElement[int]) -> ColumnElement[int]:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.messages import Identity as Account
 from bot.storage.models import (
     Cohort,
     CohortMember,
@@ -23,38 +22,6 @@ from bot.storage.models import (
 
 Session = AsyncSession
 
-# The inbound chain's lookups, built once and run with parameters: a reused statement keeps
-# its cache key, which SQLAlchemy otherwise computes on every execution (docs/performance.md).
-_IDENTITY_AND_PERSON = (
-    select(Identity, Person)
-    .join(Person, col(Person.id) == col(Identity.person_id))
-    .where(
-        col(Identity.platform) == bindparam("platform"),
-        col(Identity.external_id) == bindparam("external_id"),
-    )
-)
-_CURRENT_ENROLMENT_AND_COHORT = (
-    select(Enrolment, Cohort)
-    .join(Cohort, col(Cohort.id) == col(Enrolment.cohort_id))
-    .where(col(Enrolment.person_id) == bindparam("person_id"), col(Enrolment.removed_at).is_(None))
-    .order_by(col(Enrolment.id).desc())
-)
-# The same for a group of events at once (see `Senders`), in one query: a person without a
-# current enrolment comes with None for it and its cohort.
-_SENDERS = (
-    select(Identity, Person, Enrolment, Cohort)
-    .join(Person, col(Person.id) == col(Identity.person_id))
-    .outerjoin(
-        Enrolment, and_(col(Enrolment.person_id) == col(Person.id), col(Enrolment.removed_at).is_(None))
-    )
-    .outerjoin(Cohort, col(Cohort.id) == col(Enrolment.cohort_id))
-    .where(
-        col(Identity.platform) == bindparam("platform"),
-        col(Identity.external_id).in_(bindparam("external_ids", expanding=True)),
-    )
-    .order_by(col(Enrolment.id).desc())
-)
-
 
 async def identity_of(session: Session, *, platform: str, external_id: str) -> Identity | None:
     statement = select(Identity).where(Identity.platform == platform, Identity.external_id == external_id)
@@ -65,36 +32,13 @@ async def identity_and_person(
     session: Session, *, platform: str, external_id: str
 ) -> tuple[Identity, Person] | None:
     """An identity with its person, in one query: what every inbound event asks first."""
-    params = {"platform": platform, "external_id": external_id}
-    found = (await session.exec(_IDENTITY_AND_PERSON, params=params)).first()
+    statement = (
+        select(Identity, Person)
+        .join(Person, col(Person.id) == col(Identity.person_id))
+        .where(col(Identity.platform) == platform, col(Identity.external_id) == external_id)
+    )
+    found = (await session.exec(statement)).first()
     return None if found is None else (found[0], found[1])
-
-
-@dataclass(frozen=True, slots=True)
-class Senders:
-    """The accounts behind a group of events, each with its person and that person's current
-    enrolment and cohort, found with one query for the whole group: what
-    `identity_and_person` and `current_enrolment_and_cohort` would answer one by one.
-
-    A sender missing here is not known (yet): the caller asks one by one, so an account linked
-    by an earlier event of the same group is found."""
-
-    people: Mapping[tuple[str, str], tuple[Identity, Person]]
-    enrolments: Mapping[int, tuple[Enrolment, Cohort]]
-
-    @classmethod
-    async def load(cls, session: Session, accounts: Collection[tuple[str, str]]) -> Senders:
-        """`accounts` are (platform, external id) pairs."""
-        people: dict[tuple[str, str], tuple[Identity, Person]] = {}
-        enrolments: dict[int, tuple[Enrolment, Cohort]] = {}
-        for platform in {platform for platform, _ in accounts}:
-            ids = sorted({external_id for known, external_id in accounts if known == platform})
-            params = {"platform": platform, "external_ids": ids}
-            for identity, person, enrolment, cohort in (await session.exec(_SENDERS, params=params)).all():
-                people[(identity.platform, identity.external_id)] = (identity, person)
-                if enrolment is not None and cohort is not None:
-                    enrolments.setdefault(enrolment.person_id, (enrolment, cohort))  # the newest first
-        return cls(people, enrolments)
 
 
 async def identities_of(session: Session, person_id: int) -> Sequence[Identity]:
@@ -138,7 +82,13 @@ async def current_enrolment(session: Session, person_id: int) -> Enrolment | Non
 
 async def current_enrolment_and_cohort(session: Session, person_id: int) -> tuple[Enrolment, Cohort] | None:
     """`current_enrolment` with its cohort, in one query: the next thing an inbound event asks."""
-    found = (await session.exec(_CURRENT_ENROLMENT_AND_COHORT, params={"person_id": person_id})).first()
+    statement = (
+        select(Enrolment, Cohort)
+        .join(Cohort, col(Cohort.id) == col(Enrolment.cohort_id))
+        .where(col(Enrolment.person_id) == person_id, col(Enrolment.removed_at).is_(None))
+        .order_by(col(Enrolment.id).desc())
+    )
+    found = (await session.exec(statement)).first()
     return None if found is None else (found[0], found[1])
 
 
@@ -211,3 +161,27 @@ async def last_sent_at(session: Session, person_id: int) -> datetime | None:
         .order_by(col(Delivery.sent_at).desc())
     )
     return (await session.exec(statement)).first()
+
+
+async def move_identity(session: Session, old: Account, new: Account) -> None:
+    """The chat `old` now has the id `new` (same platform): point the identity at it."""
+    found = await identity_of(session, platform=old.platform, external_id=old.external_id)
+    if found is None:
+        return
+    taken = await identity_of(session, platform=new.platform, external_id=new.external_id)
+    if taken is not None:
+        # The new chat is linked already (e.g. a second migration event): keep that link.
+        await session.delete(found)
+        return
+    found.external_id = new.external_id
+    session.add(found)
+
+
+async def cohort_roles_of(session: Session, person_id: int) -> list[tuple[str, str]]:
+    """(cohort id, role) of every cohort the person coaches or manages in."""
+    statement = (
+        select(CohortMember.cohort_id, CohortMember.role)
+        .where(col(CohortMember.person_id) == person_id)
+        .order_by(col(CohortMember.cohort_id), col(CohortMember.role))
+    )
+    return [(cohort, role) for cohort, role in (await session.exec(statement)).all()]
