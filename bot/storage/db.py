@@ -14,7 +14,8 @@ one process the transactions also queue on an asyncio lock: the dispatcher's con
 each record their result in a transaction, and waiting on the lock is instant and fair, where
 SQLite's busy handler polls with sleeps of up to 100 ms. PostgreSQL transactions run side by
 side. A transaction opened inside another on the same task would wait for itself on SQLite; it
-raises instead.
+raises instead. Migrations run on SQLite with foreign keys off
+(`_upgrade_head_without_foreign_keys` says why); every reference is checked before they commit.
 
 PostgreSQL pings a pooled connection before lending it (`pool_pre_ping`), so a connection the
 server dropped (a restart, a proxy's idle timeout) is replaced instead of failing a transaction.
@@ -143,6 +144,10 @@ class Database:
 
     async def migrate(self) -> None:
         """Apply every Alembic migration not yet applied (`upgrade head`)."""
+        if self.dialect == "sqlite":
+            async with self.engine.connect() as connection:
+                await connection.run_sync(_upgrade_head_without_foreign_keys)
+            return
         async with self.engine.begin() as connection:
             if self.dialect == "postgresql":
                 # Held until this transaction ends: concurrent starts migrate one at a time.
@@ -259,6 +264,31 @@ def _on_sqlite_begin(connection: Connection) -> None:
 
 def _upgrade_head(connection: Connection) -> None:
     command.upgrade(alembic_config(connection), "head")
+
+
+def _upgrade_head_without_foreign_keys(connection: Connection) -> None:
+    """SQLite alters a table by copying it to a new one and dropping the old. With foreign keys
+    on, dropping a table that others refer to deletes their rows (ON DELETE CASCADE) or fails,
+    so SQLite's own procedure turns them off, which only works outside a transaction. Whether
+    the migrations left every reference intact is checked before they commit."""
+    _sqlite_pragma(connection, "foreign_keys=OFF")
+    try:
+        with connection.begin():
+            _upgrade_head(connection)
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if broken:
+                raise RuntimeError(f"the migrations left rows referring to none: {broken[:5]}")
+    finally:
+        _sqlite_pragma(connection, "foreign_keys=ON")
+
+
+def _sqlite_pragma(connection: Connection, pragma: str) -> None:
+    # On the driver's connection: SQLAlchemy's would begin a transaction first.
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA {pragma}")
+    finally:
+        cursor.close()
 
 
 def _compare_with_models(connection: Connection) -> list[Any]:

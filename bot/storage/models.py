@@ -1,7 +1,8 @@
 """The tables. Names follow DESIGN.md's words: one word for one thing, in code and database.
 
 Datetimes are UTC and timezone-aware (see `UTCDateTime`). JSON columns hold small lists
-and maps whose shape is documented on the field.
+and maps whose shape is documented on the field. Deleting a person deletes what is theirs
+(`ondelete`); `personal_data.py` maps which tables and columns that is.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class Identity(SQLModel, table=True):
     __tablename__ = "identities"
     __table_args__ = (UniqueConstraint("platform", "external_id"),)
     id: int | None = Field(default=None, primary_key=True)
-    person_id: int = Field(foreign_key="persons.id", index=True)
+    person_id: int = Field(foreign_key="persons.id", ondelete="CASCADE", index=True)
     platform: str  # "console" | "telegram" | "slack"
     external_id: str
     blocked_at: datetime | None = _utc(default=None)  # the person blocked the bot here
@@ -66,7 +67,7 @@ class CohortMember(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("cohort_id", "person_id", "role"),)
     id: int | None = Field(default=None, primary_key=True)
     cohort_id: str = Field(foreign_key="cohorts.id", index=True)
-    person_id: int = Field(foreign_key="persons.id")
+    person_id: int = Field(foreign_key="persons.id", ondelete="CASCADE")
     role: str  # "coach" | "manager"
 
 
@@ -77,8 +78,8 @@ class Enrolment(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("cohort_id", "person_id"),)
     id: int | None = Field(default=None, primary_key=True)
     cohort_id: str = Field(foreign_key="cohorts.id", index=True)
-    person_id: int = Field(foreign_key="persons.id", index=True)
-    manager_id: int | None = Field(default=None, foreign_key="persons.id")
+    person_id: int = Field(foreign_key="persons.id", ondelete="CASCADE", index=True)
+    manager_id: int | None = Field(default=None, foreign_key="persons.id", ondelete="SET NULL")
     started_at: datetime | None = _utc(default=None)  # first contact on any chat platform
     active_since: datetime | None = _utc(default=None)  # first contact or last resume
     paused_at: datetime | None = _utc(default=None)  # set while paused
@@ -105,8 +106,11 @@ class Delivery(SQLModel, table=True):
     __table_args__ = (Index("ix_deliveries_status_due_at", "status", "due_at"),)
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True)
-    person_id: int | None = Field(default=None, foreign_key="persons.id", index=True)  # None: a stranger
-    enrolment_id: int | None = Field(default=None, foreign_key="enrolments.id", index=True)
+    # None: a stranger. A person's rows go with them, and an enrolment's with it.
+    person_id: int | None = Field(default=None, foreign_key="persons.id", ondelete="CASCADE", index=True)
+    enrolment_id: int | None = Field(
+        default=None, foreign_key="enrolments.id", ondelete="CASCADE", index=True
+    )
     kind: str  # "intervention" | "catch_up" | "reply" | "reminder"
     intervention_id: str | None = None
     occurrence: str = ""  # "" or the local date of a recurring one
@@ -130,7 +134,7 @@ class Progress(SQLModel, table=True):
     __tablename__ = "progress"
     __table_args__ = (UniqueConstraint("enrolment_id", "intervention_id", "occurrence"),)
     id: int | None = Field(default=None, primary_key=True)
-    enrolment_id: int = Field(foreign_key="enrolments.id", index=True)
+    enrolment_id: int = Field(foreign_key="enrolments.id", ondelete="CASCADE", index=True)
     intervention_id: str
     occurrence: str = ""
     delivered_at: datetime | None = _utc(default=None)
@@ -144,7 +148,7 @@ class Response(SQLModel, table=True):
 
     __tablename__ = "responses"
     id: int | None = Field(default=None, primary_key=True)
-    enrolment_id: int = Field(foreign_key="enrolments.id", index=True)
+    enrolment_id: int = Field(foreign_key="enrolments.id", ondelete="CASCADE", index=True)
     intervention_id: str
     kind: str  # "quiz" | "assessment" | "reflection" | "practice" | "peer-feedback" | "tip"
     step: int = 0  # question or statement index
@@ -182,7 +186,7 @@ class Invite(SQLModel, table=True):
     __tablename__ = "invites"
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(unique=True)  # hex SHA-256 of the token
-    enrolment_id: int = Field(foreign_key="enrolments.id", index=True)
+    enrolment_id: int = Field(foreign_key="enrolments.id", ondelete="CASCADE", index=True)
     expires_at: datetime = _utc()
     used_at: datetime | None = _utc(default=None)
     created_at: datetime = _utc()

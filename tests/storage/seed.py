@@ -1,4 +1,5 @@
-"""Small builders of the rows outbox tests need: a cohort, people, identities, enrolments."""
+"""Small builders of the rows storage tests need: a cohort, people, identities, enrolments,
+a manager, and a learner's history in every table that holds personal data."""
 
 from __future__ import annotations
 
@@ -7,7 +8,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.storage.db import Database
-from bot.storage.models import Cohort, Enrolment, Identity, Person
+from bot.storage.models import (
+    Cohort,
+    CohortMember,
+    Delivery,
+    Enrolment,
+    Identity,
+    Invite,
+    Person,
+    Progress,
+    Response,
+)
 
 NOW = datetime(2027, 1, 12, 9, 0, tzinfo=UTC)
 EARLIER = NOW - timedelta(hours=1)
@@ -63,3 +74,54 @@ async def add_learner(
         await session.flush()
         assert enrolment.id is not None
         return Learner(person_id=person.id, enrolment_id=enrolment.id)
+
+
+async def add_manager(db: Database, *learners: Learner) -> int:
+    """A person who manages `learners` (their enrolments' manager, a member of the cohort
+    as manager); their person id."""
+    number = next(_numbers)
+    async with db.transaction() as session:
+        manager = Person(email=f"manager{number}@example.com", name=f"Manager {number}", created_at=NOW)
+        session.add(manager)
+        await session.flush()
+        assert manager.id is not None
+        session.add(CohortMember(cohort_id="c1", person_id=manager.id, role="manager"))
+        for learner in learners:
+            enrolment = await session.get(Enrolment, learner.enrolment_id)
+            assert enrolment is not None
+            enrolment.manager_id = manager.id
+        return manager.id
+
+
+async def add_history(db: Database, learner: Learner, *, text: str = "what I learnt") -> None:
+    """A row of the learner's in each table of theirs: a planned intervention and a reply
+    (whose payload holds `text`), progress, a reflection answered with `text`, an invite."""
+    number = next(_numbers)
+    person_id, enrolment_id = learner.person_id, learner.enrolment_id
+    async with db.transaction() as session:
+        planned = Delivery(
+            key=f"i:{number}",
+            person_id=person_id,
+            enrolment_id=enrolment_id,
+            kind="intervention",
+            intervention_id="r1",
+            due_at=NOW,
+            created_at=NOW,
+        )
+        to = ["console", f"console-{number}"]
+        reply = Delivery(
+            key=f"reply:{number}",
+            person_id=person_id,
+            kind="reply",
+            due_at=NOW,
+            payload={"to": to, "text": f"You wrote: {text}"},
+            created_at=NOW,
+        )
+        progress = Progress(enrolment_id=enrolment_id, intervention_id="r1", state={"correct": 1})
+        response = Response(
+            enrolment_id=enrolment_id, intervention_id="r1", kind="reflection", text=text, created_at=NOW
+        )
+        invite = Invite(
+            token_hash=f"{number:064x}", enrolment_id=enrolment_id, expires_at=LATER, created_at=NOW
+        )
+        session.add_all([planned, reply, progress, response, invite])
