@@ -1,4 +1,6 @@
-"""Read-only views for operators and trainers: cohort list and learners' timelines."""
+"""Read-only views for operators and trainers: cohort list and learners' timelines.
+
+Each reads in `Database.read()`: a report answers at once while the bot or an import writes."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from content.model import Program
 
 
 async def cohort_lines(database: Database) -> list[str]:
-    async with database.transaction() as session:
+    async with database.read() as session:
         cohorts = await all_cohorts(session)
         lines = []
         for cohort in cohorts:
@@ -37,7 +39,7 @@ async def plan_lines(
     database: Database, programs: Mapping[str, Program], *, cohort_id: str, email: str | None
 ) -> list[str]:
     """Per learner: a header, then one line per delivery (local time, title, kind, status)."""
-    async with database.transaction() as session:
+    async with database.read() as session:
         cohort = await session.get(Cohort, cohort_id)
         if cohort is None:
             return [f"No cohort {cohort_id!r}. See `coachbot cohort list`."]
@@ -79,7 +81,7 @@ async def _timeline(
 
 async def timezone_of(database: Database, email: str) -> ZoneInfo | None:
     """The learner's timezone (their own, or their cohort's), for showing local times."""
-    async with database.transaction() as session:
+    async with database.read() as session:
         person = await person_by_email(session, email)
         if person is None or person.id is None:
             return None
