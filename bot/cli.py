@@ -1,5 +1,5 @@
-"""The command line: `coachbot content check`, `cohort import|list`, `plan`, `chat`, `demo`,
-`invites`, `run`.
+"""The command line: `coachbot content check`, `cohort import|list`, `plan`, `outbox`, `chat`,
+`demo`, `invites`, `run`.
 
 The only place that exits the process; every expected error becomes one clear message.
 """
@@ -114,6 +114,21 @@ def plan(
 
     async def lines(database: Database) -> list[str]:
         return await reports.plan_lines(database, programs, cohort_id=cohort, email=person)
+
+    for line in _run(_with_database(settings, lines)):
+        typer.echo(line)
+
+
+@app.command("outbox")
+def outbox(
+    cohort: Annotated[str | None, typer.Option("--cohort", help="Only this cohort's learners")] = None,
+) -> None:
+    """Rows per kind and status, the oldest due row's age and the last errors (their class and
+    code): what to look at when a message did not arrive."""
+    settings = _settings()
+
+    async def lines(database: Database) -> list[str]:
+        return await reports.outbox_lines(database, now=SystemClock().now(), cohort_id=cohort)
 
     for line in _run(_with_database(settings, lines)):
         typer.echo(line)

@@ -5,7 +5,8 @@ A home is published when someone opens it, after a learner's turn that changed w
 "what comes next" moved). Requests are coalesced: however many changes arrive for a person
 while a publish is pending, they get one publish with the newest state. Publishing never blocks
 or fails a turn or a delivery: a failure is logged (platform and error class only) and the view
-is simply rebuilt the next time.
+is simply rebuilt the next time. Building a view only reads (`Database.read()`): it never waits
+for, nor holds up, a writer.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ class HomeRefresher:
         """The identities of these people on platforms with a home, where they did not block us."""
         found: set[Identity] = set()
         try:
-            async with self._database.transaction() as session:
+            async with self._database.read() as session:
                 for person_id in people:
                     for row in await identities_of(session, person_id):
                         platform = _platform_of(row.platform, self._publishers)
@@ -96,7 +97,7 @@ class HomeRefresher:
 
     async def _publish(self, identity: Identity) -> None:
         try:
-            async with self._database.transaction() as session:
+            async with self._database.read() as session:
                 view = await home_for(session, identity, self._programs, now=self._clock.now())
             await self._publishers[identity.platform].publish_home(identity, view)
         except Exception as error:  # only a view: it is rebuilt on the next open

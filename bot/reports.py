@@ -1,13 +1,18 @@
-"""Read-only views for operators and trainers: cohort list and learners' timelines."""
+"""Read-only views for operators and trainers: cohort list, learners' timelines and the outbox.
+
+Each reads in `Database.read()`: a report answers at once while the bot or an import writes."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.errors import CoachbotError
 from bot.storage.db import Database
 from bot.storage.models import Cohort, Enrolment, Person
-from bot.storage.outbox import deliveries_for
+from bot.storage.outbox import FAILED, deliveries_for
+from bot.storage.outbox_status import OutboxStatus, RecordedError, outbox_status
 from bot.storage.repository import (
     Session,
     all_cohorts,
@@ -19,7 +24,7 @@ from content.model import Program
 
 
 async def cohort_lines(database: Database) -> list[str]:
-    async with database.transaction() as session:
+    async with database.read() as session:
         cohorts = await all_cohorts(session)
         lines = []
         for cohort in cohorts:
@@ -37,7 +42,7 @@ async def plan_lines(
     database: Database, programs: Mapping[str, Program], *, cohort_id: str, email: str | None
 ) -> list[str]:
     """Per learner: a header, then one line per delivery (local time, title, kind, status)."""
-    async with database.transaction() as session:
+    async with database.read() as session:
         cohort = await session.get(Cohort, cohort_id)
         if cohort is None:
             return [f"No cohort {cohort_id!r}. See `coachbot cohort list`."]
@@ -79,7 +84,7 @@ async def _timeline(
 
 async def timezone_of(database: Database, email: str) -> ZoneInfo | None:
     """The learner's timezone (their own, or their cohort's), for showing local times."""
-    async with database.transaction() as session:
+    async with database.read() as session:
         person = await person_by_email(session, email)
         if person is None or person.id is None:
             return None
@@ -88,3 +93,80 @@ async def timezone_of(database: Database, email: str) -> ZoneInfo | None:
         enrolment = await current_enrolment(session, person.id)
         cohort = await session.get(Cohort, enrolment.cohort_id) if enrolment else None
         return ZoneInfo(cohort.timezone) if cohort else None
+
+
+async def outbox_lines(database: Database, *, now: datetime, cohort_id: str | None = None) -> list[str]:
+    """What `coachbot outbox` prints: `render_outbox` of the outbox at `now`, only the rows of
+    `cohort_id`'s enrolments if one is given (CoachbotError if there is no such cohort)."""
+    async with database.read() as session:
+        if cohort_id is not None and await session.get(Cohort, cohort_id) is None:
+            raise CoachbotError(f"there is no cohort {cohort_id!r} (see `coachbot cohort list`)")
+        status = await outbox_status(session, now=now, cohort_id=cohort_id)
+    return render_outbox(status)
+
+
+def render_outbox(status: OutboxStatus) -> list[str]:
+    """Rows per kind and state, the oldest due row's age and the last errors, as plain lines:
+    ids, kinds, states, times and error codes, never a payload."""
+    table = _outbox_table(status) if status.counts else ["The outbox is empty."]
+    return [*table, "", _oldest_due_line(status), "", *_error_lines(status.errors)]
+
+
+def _outbox_table(status: OutboxStatus) -> list[str]:
+    states = status.states
+    rows = [["kind", *states]]
+    for kind in status.kinds:
+        rows.append([kind, *(str(status.counts.get((kind, state), 0)) for state in states)])
+    totals = (sum(n for (_, state), n in status.counts.items() if state == column) for column in states)
+    rows.append(["total", *map(str, totals)])
+    return _aligned(rows, numeric_from=1)
+
+
+def _oldest_due_line(status: OutboxStatus) -> str:
+    if status.oldest_due_at is None:
+        return "nothing due"
+    age = age_text(status.now - status.oldest_due_at)
+    return f"oldest due: {age} ago ({_utc_text(status.oldest_due_at)})"
+
+
+def _error_lines(errors: tuple[RecordedError, ...]) -> list[str]:
+    if not errors:
+        return ["no errors recorded"]
+    rows = [
+        [f"#{error.delivery_id}", error.kind, error.status, error.last_error, _when(error)]
+        for error in errors
+    ]
+    return ["last errors, newest first:", *(f"  {line}" for line in _aligned(rows, numeric_from=None))]
+
+
+def _when(error: RecordedError) -> str:
+    tried = f"tried {_utc_text(error.claimed_at)}" if error.claimed_at else f"due {_utc_text(error.due_at)}"
+    return f"{tried}, retry {_utc_text(error.due_at)}" if error.status == FAILED else tried
+
+
+def age_text(age: timedelta) -> str:
+    """A duration for people: "2 d 3 h", "3 h 12 min", "12 min" or "40 s"."""
+    seconds = max(int(age.total_seconds()), 0)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min" if minutes else f"{seconds} s"
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _aligned(rows: list[list[str]], *, numeric_from: int | None) -> list[str]:
+    """Rows as lines of columns two spaces apart; columns from `numeric_from` on right-aligned."""
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+
+    def cell(column: int, text: str) -> str:
+        right = numeric_from is not None and column >= numeric_from
+        return text.rjust(widths[column]) if right else text.ljust(widths[column])
+
+    return ["  ".join(cell(column, text) for column, text in enumerate(row)).rstrip() for row in rows]

@@ -1,13 +1,17 @@
-"""The command line, run as a real process: content check, cohort import/list, plan, chat."""
+"""The command line, run as a real process: content check, cohort import/list, plan, outbox, chat."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlmodel import col, select
 
 from bot.settings import BUNDLED_CONTENT
-from tests.cli_process import DEMO_ROSTER, coachbot
+from bot.storage.db import Database
+from bot.storage.models import Delivery, Enrolment
+from tests.cli_process import DEMO_ROSTER, coachbot, coachbot_async
 
 pytestmark = pytest.mark.slow
 
@@ -70,6 +74,58 @@ def test_plan_shows_a_learners_timeline(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == "Bram Bakker <bram@acme.example> (Europe/London, not started)"
     assert any("planned" in line for line in lines[1:])
+
+
+async def test_outbox_shows_counts_the_oldest_due_row_and_errors_never_text(tmp_path: Path) -> None:
+    assert (await coachbot_async("cohort", "import", str(DEMO_ROSTER), cwd=tmp_path))[0] == 0
+    await _add_failures(f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    code, out, err = await coachbot_async("outbox", cwd=tmp_path)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].split() == ["kind", "planned", "due", "sending", "sent", "failed", "dead", "cancelled"]
+    assert any(line.startswith("horoscope ") for line in lines)  # a kind no code knows
+    assert any(line.startswith("oldest due: ") and line.endswith(" UTC)") for line in lines)
+    assert any("intervention" in line and "dead" in line and "unrenderable" in line for line in lines)
+    assert "private words" not in out
+    code, out, err = await coachbot_async("outbox", "--cohort", "fb-2027-q1", cwd=tmp_path)
+    assert code == 0, err
+    assert "unrenderable" in out
+    assert "horoscope" not in out  # a stranger's row belongs to no cohort
+
+
+def test_outbox_of_an_unknown_cohort_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = coachbot("outbox", "--cohort", "nope", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "coachbot: there is no cohort 'nope' (see `coachbot cohort list`)"
+    ]
+
+
+async def _add_failures(url: str) -> None:
+    """A dead row of a demo learner, and a due row of an unknown kind answering a stranger."""
+    long_ago = datetime(2001, 1, 1, tzinfo=UTC)
+    async with Database(url) as database, database.transaction() as session:
+        enrolment = (await session.exec(select(Enrolment).order_by(col(Enrolment.id)))).first()
+        assert enrolment is not None
+        for key, kind, status, error, enrolment_id in (
+            ("dead", "intervention", "dead", "unrenderable", enrolment.id),
+            ("stranger", "horoscope", "planned", None, None),
+        ):
+            session.add(
+                Delivery(
+                    key=key,
+                    person_id=enrolment.person_id if enrolment_id else None,
+                    enrolment_id=enrolment_id,
+                    kind=kind,
+                    status=status,
+                    due_at=long_ago,
+                    claimed_at=long_ago + timedelta(minutes=1) if error else None,
+                    last_error=error,
+                    payload={"text": "private words"},
+                    created_at=long_ago,
+                )
+            )
 
 
 def test_a_scripted_console_chat(tmp_path: Path) -> None:

@@ -17,6 +17,14 @@ side. A transaction opened inside another on the same task would wait for itself
 raises instead. Migrations run on SQLite with foreign keys off
 (`_upgrade_head_without_foreign_keys` says why); every reference is checked before they commit.
 
+`read()` gives a session for reading only, which never waits for a writer: on SQLite its
+transaction starts with a plain (deferred) `BEGIN`, a consistent snapshot in WAL mode that takes
+no write lock and does not queue on the asyncio lock, and `PRAGMA query_only` makes SQLite
+refuse any write in it ("attempt to write a readonly database"); on PostgreSQL it is a
+`READ ONLY` transaction. Either way the block ends with a rollback: nothing is committed.
+Reports (`coachbot outbox`, `plan`, `cohort list`) and home views use it, so they answer while
+another process (an import) or this one holds the write lock.
+
 PostgreSQL pings a pooled connection before lending it (`pool_pre_ping`), so a connection the
 server dropped (a restart, a proxy's idle timeout) is replaced instead of failing a transaction.
 """
@@ -34,6 +42,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, make_url
@@ -53,6 +62,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 _ASYNC_DRIVERS: dict[str, str] = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
 _EXAMPLES = "e.g. sqlite+aiosqlite:///coach.db or postgresql+asyncpg://user@host/dbname"
 _BUSY_TIMEOUT = 30.0  # seconds a writer waits for another instead of failing
+# Set on a connection by `read()`: its transaction only reads (see `_on_sqlite_begin`).
+READ_ONLY = "coachbot_read_only"
+_QUERY_ONLY = "coachbot_query_only"  # in a SQLite connection's info: PRAGMA query_only is on
 _SQLITE_PRAGMAS = (
     f"PRAGMA busy_timeout={int(_BUSY_TIMEOUT * 1000)}",  # first: the pragmas below may wait too
     "PRAGMA foreign_keys=ON",
@@ -126,6 +138,20 @@ class Database:
             yield session
 
     @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reading only, whose transaction never waits for a writer and is rolled
+        back when the block ends; a write in it fails (see the module doc). Not queued behind
+        this process's transactions, so it may also be opened inside one."""
+        if self._sessions is None:
+            raise RuntimeError("Database is not open")
+        async with self.engine.connect() as connection:
+            # Options of this connection only: the next user of the pooled connection starts
+            # without them (PostgreSQL's read-only flag is reset when it goes back).
+            reading = await connection.execution_options(**_read_options(self.dialect))
+            async with self._sessions(bind=reading) as session:
+                yield session  # closing the session rolls its transaction back
+
+    @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
         """SQLite: wait until no other transaction of this process is open (see the module doc)."""
         lock = self._write_lock
@@ -143,7 +169,11 @@ class Database:
                 self._writer = None
 
     async def migrate(self) -> None:
-        """Apply every Alembic migration not yet applied (`upgrade head`)."""
+        """Apply every Alembic migration not yet applied (`upgrade head`). A schema already at
+        head is only read, so opening the database (every command does) takes no write lock
+        and waits for no other process's."""
+        if await self._at_head():
+            return
         if self.dialect == "sqlite":
             async with self.engine.connect() as connection:
                 await connection.run_sync(_upgrade_head_without_foreign_keys)
@@ -153,6 +183,11 @@ class Database:
                 # Held until this transaction ends: concurrent starts migrate one at a time.
                 await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             await connection.run_sync(_upgrade_head)
+
+    async def _at_head(self) -> bool:
+        async with self.engine.connect() as connection:
+            reading = await connection.execution_options(**_read_options(self.dialect))
+            return await reading.run_sync(_is_at_head)
 
     async def schema_differences(self) -> list[Any]:
         """What Alembic's autogenerate sees between the live schema and the models; [] when
@@ -209,6 +244,13 @@ def alembic_config(connection: Connection) -> Config:
     return config
 
 
+def _read_options(dialect: Dialect) -> dict[str, Any]:
+    """The execution options of a `read()` connection."""
+    if dialect == "postgresql":
+        return {READ_ONLY: True, "postgresql_readonly": True}  # the driver's READ ONLY transaction
+    return {READ_ONLY: True}
+
+
 def _dialect(url: URL) -> Dialect:
     return "postgresql" if url.get_backend_name() == "postgresql" else "sqlite"
 
@@ -257,9 +299,31 @@ BEGIN = "BEGIN IMMEDIATE"
 
 
 def _on_sqlite_begin(connection: Connection) -> None:
+    if connection.get_execution_options().get(READ_ONLY):
+        # A deferred BEGIN: in WAL mode a snapshot that waits for no writer. query_only makes
+        # SQLite refuse a write, which would otherwise take the write lock after all.
+        _query_only(connection, on=True)
+        connection.exec_driver_sql("BEGIN")
+        return
+    _query_only(connection, on=False)
     # Take the write lock up front, so a read-then-write transaction never meets another writer
     # halfway (SQLite would fail it with "database is locked" instead of waiting).
     connection.exec_driver_sql(BEGIN)
+
+
+def _query_only(connection: Connection, *, on: bool) -> None:
+    """Set SQLite's `query_only` on the connection if it is not so already. The flag outlives
+    the transaction, so the pooled connection's info records it: a writer that takes the
+    connection after a reader turns it off, and a writer after a writer pays nothing."""
+    if bool(connection.info.get(_QUERY_ONLY)) != on:
+        connection.exec_driver_sql(f"PRAGMA query_only={'ON' if on else 'OFF'}")
+        connection.info[_QUERY_ONLY] = on
+
+
+def _is_at_head(connection: Connection) -> bool:
+    """Whether the database has every migration applied (an empty one has none)."""
+    applied = set(MigrationContext.configure(connection).get_current_heads())
+    return applied == set(ScriptDirectory.from_config(alembic_config(connection)).get_heads())
 
 
 def _upgrade_head(connection: Connection) -> None:

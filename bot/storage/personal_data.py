@@ -103,11 +103,23 @@ PERSONAL_DATA: tuple[PersonalTable, ...] = (
         other=("id", "intervention_id", "occurrence"),
     ),
     PersonalTable(
+        "prompts",
+        (PERSON,),
+        (
+            # The asking message, to show again: bot-authored, but a kick-off's result holds the
+            # person's own scores; emptied when the prompt closes.
+            *_columns(Category.SCORE, "text"),
+            *_columns(Category.CHOICE, "choices", "purpose"),
+            *_columns(Category.METADATA, "opened_at", "closed_at"),
+        ),
+        other=("id", "delivery_key", "kind"),
+    ),
+    PersonalTable(
         "deliveries",
         (PERSON, ENROLMENT),  # person_id alone: replies to people without an enrolment
         (
             # A reply's text and its "to" (platform account) until it is sent; a sent row keeps
-            # no text (DESIGN.md).
+            # no text (outbox.mark_sent), a stranger's nothing.
             *_columns(Category.FREE_TEXT, "payload"),
             *_columns(Category.IDENTITY, "platform_message_id"),  # finds the message on the platform
             *_columns(Category.METADATA, "platform", "status", "attempts", "last_error"),
@@ -121,7 +133,7 @@ PERSONAL_DATA: tuple[PersonalTable, ...] = (
         (
             # development_points: competencies, weakest first, from the insight assessment
             *_columns(Category.SCORE, "development_points"),
-            *_columns(Category.CHOICE, "chosen", "awaiting", "catch_up_offered"),
+            *_columns(Category.CHOICE, "chosen", "catch_up_offered"),
             *_columns(Category.METADATA, "started_at", "active_since", "paused_at", "removed_at"),
             *_columns(Category.METADATA, "created_at"),
         ),

@@ -1,5 +1,5 @@
-"""The Database: URL checks, SQLite settings, transactions, UTC datetimes on both dialects, and
-PostgreSQL connections the server dropped."""
+"""The Database: URL checks, SQLite settings, transactions, reads that wait for no writer, UTC
+datetimes on both dialects, and PostgreSQL connections the server dropped."""
 
 from __future__ import annotations
 
@@ -112,6 +112,64 @@ async def test_a_transaction_inside_another_on_the_same_task_raises_on_sqlite(tm
         with pytest.raises(RuntimeError, match="inside a transaction"):
             async with db.transaction():
                 pass
+
+
+async def test_sqlite_reads_answer_while_another_process_holds_the_write_lock(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path)
+    async with Database(url) as db:
+        async with db.transaction() as session:
+            session.add(Person(email="a@example.com", name="A", created_at=NOW))
+        other = sqlite3.connect(tmp_path / "coach.db", timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # another process (say, an import) is writing
+            other.execute("INSERT INTO persons (email, name, created_at) VALUES ('b@example.com', 'B', '')")
+            # A transaction would wait up to the busy timeout; a read answers at once, from the
+            # last committed state, and so does a command that opens the database to read.
+            async with asyncio.timeout(10):
+                async with db.read() as session:
+                    assert (await session.exec(select(Person.email))).all() == ["a@example.com"]
+                async with Database(url) as reopened, reopened.read() as session:
+                    assert (await session.exec(select(Person.email))).all() == ["a@example.com"]
+            other.execute("COMMIT")  # the other writer kept its lock throughout
+        finally:
+            other.close()
+
+
+async def test_a_read_inside_a_transaction_waits_for_none_and_sees_only_what_is_committed(
+    database: Database,
+) -> None:
+    async with database.transaction() as session:
+        session.add(Person(email="kept@example.com", name="Kept", created_at=NOW))
+    async with asyncio.timeout(10), database.transaction() as writing:
+        writing.add(Person(email="new@example.com", name="New", created_at=NOW))
+        await writing.flush()
+        async with database.read() as reading:  # on SQLite: not queued behind this transaction
+            assert (await reading.exec(select(Person.email))).all() == ["kept@example.com"]
+
+
+async def test_a_write_inside_a_read_is_refused(database: Database) -> None:
+    with pytest.raises(DBAPIError, match=r"readonly database|read-only transaction"):
+        await _write_in_read(database)
+    async with database.read() as session:
+        assert (await session.exec(select(Person))).all() == []
+
+
+async def _write_in_read(db: Database) -> None:
+    async with db.read() as session:
+        session.add(Person(email="w@example.com", name="W", created_at=NOW))
+        await session.flush()
+
+
+async def test_a_connection_lent_for_reading_goes_back_to_the_pool_writable(database: Database) -> None:
+    read_only = "SHOW transaction_read_only" if database.dialect == "postgresql" else "PRAGMA query_only"
+    for number in range(3):  # the same pooled connection, taken in turns
+        async with database.read() as session:
+            assert str((await session.exec(text(read_only))).one()[0]) in ("on", "1")
+        async with database.transaction() as session:
+            assert str((await session.exec(text(read_only))).one()[0]) in ("off", "0")
+            session.add(Person(email=f"p{number}@example.com", name="P", created_at=NOW))
+    async with database.read() as session:
+        assert len((await session.exec(select(Person))).all()) == 3
 
 
 async def test_a_transaction_commits_on_success_and_rolls_back_on_error(database: Database) -> None:
