@@ -33,6 +33,7 @@ from types import TracebackType
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.process import settle_heap
 from planner_statistics import analyze  # bench/, the script's own folder
 from sqlmodel import col, select
 
@@ -40,7 +41,6 @@ from bot.adapters.base import ChatAdapter
 from bot.app import App
 from bot.cohorts import import_roster
 from bot.domain.errors import ConfigError
-from bot.process import settle_heap
 from bot.settings import Settings
 from bot.storage.db import Database
 from bot.storage.models import Enrolment, Identity, Person

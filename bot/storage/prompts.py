@@ -40,7 +40,15 @@ async def ask_choices(
         return reply
     found = await _prompt_for(session, delivery_key)
     if found is None:
-        held = {key for prompt in await open_prompts(session, person_id) for key in _keys(prompt)}
+        offered = {choice.value for choice in reply.choices}
+        still_open = []
+        for prompt in await open_prompts(session, person_id):
+            # The same button offered again (a new /menu): the newest message holds it.
+            for superseded in answered([prompt], *offered, now=now, whole=False):
+                session.add(superseded)
+            if prompt.closed_at is None:
+                still_open.append(prompt)
+        held = {key for prompt in still_open for key in _keys(prompt)}
         keys = _free_keys(held, len(reply.choices))
         found = Prompt(
             person_id=person_id,
@@ -90,14 +98,14 @@ def find_choice(prompts: Sequence[Prompt], typed: str) -> Choice | None:
     return labelled[-1] if labelled else None  # the newest question asking it
 
 
-def answered(prompts: Sequence[Prompt], value: str, *, now: datetime, whole: bool) -> list[Prompt]:
-    """Take the choice `value` out of the prompts that offer it, or close those prompts
+def answered(prompts: Sequence[Prompt], *values: str, now: datetime, whole: bool) -> list[Prompt]:
+    """Take the choices `values` out of the prompts that offer them, or close those prompts
     (`whole`: a question has one answer); the prompts changed, for the session to add."""
     changed = []
     for prompt in prompts:
-        if not any(choice[1] == value for choice in prompt.choices):
+        if not any(choice[1] in values for choice in prompt.choices):
             continue
-        prompt.choices = [] if whole else [choice for choice in prompt.choices if choice[1] != value]
+        prompt.choices = [] if whole else [choice for choice in prompt.choices if choice[1] not in values]
         if not prompt.choices:
             close(prompt, now=now)
         changed.append(prompt)

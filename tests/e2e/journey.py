@@ -45,9 +45,9 @@ class ConscientiousLearner:
         if translate(self.language, "kickoff.result") in message.text:
             self.kickoff_done = True
         if "a" in kinds:
-            return str(self._score(message))
+            return _key(message, self._score(message))
         if kinds & {"q", "d", "c"}:
-            return "1"
+            return _key(message, 1)
         if translate(self.language, "reflection.prompt") in message.text:
             text = f"Reflectie {len(self.reflections_written) + 1}: ik merkte dat doorvragen hielp."
             self.reflections_written.append(text)
@@ -65,3 +65,8 @@ class ConscientiousLearner:
         key = message.delivery_key
         if key.startswith("plan:"):  # plan:<enrolment>:<intervention>:<occurrence>
             self.delivered[f"{key.split(':')[2]}"] += 1
+
+
+def _key(message: Outbound, number: int) -> str:
+    """What the console shows beside the `number`-th choice (1-based): what a learner types."""
+    return message.choices[number - 1].key or str(number)

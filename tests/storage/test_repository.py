@@ -10,7 +10,6 @@ from sqlalchemy import event
 from bot.storage.db import Database
 from bot.storage.models import Cohort, Enrolment
 from bot.storage.repository import (
-    Senders,
     current_enrolment,
     current_enrolment_and_cohort,
     identities_of,
@@ -71,33 +70,3 @@ async def test_a_removed_enrolment_is_not_current(database: Database) -> None:
     async with database.transaction() as session:
         assert await current_enrolment_and_cohort(session, learner.person_id) is None
 
-
-async def test_a_groups_senders_come_with_people_and_current_enrolments_in_one_query(
-    database: Database,
-) -> None:
-    twice_enrolled = await add_learner(database, platforms=("telegram",))
-    removed = await add_learner(database, platforms=("telegram",), removed=True)
-    async with database.transaction() as session:
-        session.add(Cohort(id="c2", program_id="p2", timezone="Europe/London", imported_at=NOW))
-        session.add(Enrolment(cohort_id="c2", person_id=twice_enrolled.person_id, created_at=NOW))
-    accounts = {("telegram", f"telegram-{n}") for n in range(200)} | {("slack", "nobody")}
-    async with database.transaction() as session:
-        ids = {
-            learner.person_id: (await identities_of(session, learner.person_id))[0].external_id
-            for learner in (twice_enrolled, removed)
-        }
-        with counted_statements(database) as statements:
-            senders = await Senders.load(
-                session, accounts | {("telegram", external) for external in ids.values()}
-            )
-        newest = await current_enrolment(session, twice_enrolled.person_id)
-    assert len([s for s in statements if s.startswith("SELECT")]) == 2  # one per platform
-    assert {person.id for _, person in senders.people.values()} == {
-        twice_enrolled.person_id,
-        removed.person_id,
-    }
-    assert ("slack", "nobody") not in senders.people
-    enrolment, cohort = senders.enrolments[twice_enrolled.person_id]
-    assert newest is not None
-    assert (enrolment.id, cohort.id) == (newest.id, "c2")  # the newest of two current enrolments
-    assert removed.person_id not in senders.enrolments  # no current enrolment: asked again, told so

@@ -7,15 +7,14 @@ import asyncio
 import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
 from bot.domain.errors import ConfigError
-from bot.storage.db import Database, InsertIgnoring, migrate, parse_url
+from bot.storage.db import Database, migrate, parse_url
 from bot.storage.models import Identity, Person
 from tests.fakes.databases import drop_connections, only_postgresql, sqlite_url
 from tests.storage.seed import NOW
@@ -182,43 +181,12 @@ async def test_a_transaction_commits_on_success_and_rolls_back_on_error(database
     assert emails == ["kept@example.com"]
 
 
-async def _add_then_fail(db: Database, *, autocommit: bool = False, on_backend: int | None = None) -> None:
-    """Add a person, then fail, in a `transaction()` (or an `autocommit()` block); `on_backend`:
-    first check that PostgreSQL serves it from that server process."""
-    async with db.autocommit() if autocommit else db.transaction() as session:
-        if on_backend is not None:
-            assert await _backend(session) == on_backend
+async def _add_then_fail(db: Database) -> None:
+    """Add a person, then fail, in a `transaction()`."""
+    async with db.transaction() as session:
         session.add(Person(email="lost@example.com", name="Lost", created_at=NOW))
         await session.flush()
         raise RuntimeError("boom")
-
-
-async def test_autocommit_keeps_each_statement_on_postgresql_and_is_one_transaction_on_sqlite(
-    database: Database,
-) -> None:
-    with pytest.raises(RuntimeError, match="boom"):
-        await _add_then_fail(database, autocommit=True)  # its INSERT committed by itself on PostgreSQL
-    async with database.transaction() as session:
-        emails = (await session.exec(select(Person.email))).all()
-    assert emails == (["lost@example.com"] if database.dialect == "postgresql" else [])
-
-
-@only_postgresql
-async def test_a_connection_lent_for_autocommit_goes_back_to_the_pool_transactional_again(
-    migrated_database_url: str,
-) -> None:
-    async with Database(migrated_database_url) as database:
-        async with database.autocommit() as session:
-            lent = await _backend(session)
-        with pytest.raises(RuntimeError, match="boom"):
-            await _add_then_fail(database, on_backend=lent)  # the same connection, taken again
-        async with database.transaction() as session:
-            assert (await session.exec(select(Person.email))).all() == []  # rolled back
-
-
-async def _backend(session: Any) -> int:
-    """The PostgreSQL server process serving the session's connection."""
-    return int((await session.exec(text("SELECT pg_backend_pid()"))).one()[0])
 
 
 async def test_foreign_keys_are_enforced(database: Database) -> None:
@@ -265,74 +233,18 @@ async def test_lifecycle(tmp_path: Path) -> None:
         _ = db.engine
 
 
-async def test_insert_ignoring_runs_one_statement_object_for_every_row(database: Database) -> None:
-    table = SQLModel.metadata.tables["processed_events"]
-    insert = InsertIgnoring(table, unique=["platform", "event_id"], returning=["event_id"])
-    executed: list[object] = []
-    engine = database.engine.sync_engine
-    event.listen(engine, "before_execute", lambda _c, statement, *_: executed.append(statement))
-    async with database.transaction() as session:
-        first = await insert.execute(session, {"platform": "slack", "event_id": "E1", "processed_at": NOW})
-        assert first.scalars().all() == ["E1"]
-        again = await insert.execute(session, {"platform": "slack", "event_id": "E1", "processed_at": NOW})
-        assert again.scalars().all() == []  # the existing row is skipped, not an error
-        other = await insert.execute(session, {"platform": "slack", "event_id": "E2", "processed_at": NOW})
-        assert other.scalars().all() == ["E2"]
-    # One object, built once: SQLAlchemy computes its cache key once, not per row.
-    assert len(executed) == 3
-    assert len({id(statement) for statement in executed}) == 1
-
-
-class Pings:
-    """Counts the pings the engine's dialect sends (only PostgreSQL's pool pings)."""
-
-    def __init__(self, database: Database) -> None:
-        self.count = 0
-        dialect = database.engine.dialect
-        ping = dialect.do_ping
-
-        def counted(dbapi_connection: Any) -> bool:
-            self.count += 1
-            return ping(dbapi_connection)
-
-        dialect.do_ping = counted  # type: ignore[method-assign]
-
-
 async def _one_transaction(database: Database) -> None:
     async with database.transaction() as session:
         await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
 
 
 @only_postgresql
-async def test_a_connection_in_steady_use_is_not_pinged_and_one_idle_long_enough_is(
+async def test_a_connection_the_server_dropped_is_replaced_before_use(
     migrated_database_url: str,
 ) -> None:
-    for idle_limit, pings in ((3600.0, 0), (0.0, 3)):
-        async with Database(migrated_database_url, ping_after_idle=idle_limit) as database:
-            counted = Pings(database)
-            for _ in range(3):
-                await _one_transaction(database)  # each takes the connection the migration used
-            assert counted.count == pings
-
-
-@only_postgresql
-async def test_an_idle_connection_the_server_dropped_is_replaced_before_use(
-    migrated_database_url: str,
-) -> None:
-    async with Database(migrated_database_url, ping_after_idle=0.0) as database:
+    async with Database(migrated_database_url) as database:
         await _one_transaction(database)
         assert await drop_connections(migrated_database_url) >= 1
         await _one_transaction(database)  # no error: the ping found it dead, the pool made another
 
 
-@only_postgresql
-async def test_a_busy_connection_the_server_dropped_fails_once_and_the_pool_is_renewed(
-    migrated_database_url: str,
-) -> None:
-    async with Database(migrated_database_url, ping_after_idle=3600.0) as database:
-        await asyncio.gather(*(_one_transaction(database) for _ in range(3)))  # a few pooled
-        await drop_connections(migrated_database_url)
-        with pytest.raises(DBAPIError) as failed:
-            await _one_transaction(database)
-        assert failed.value.connection_invalidated
-        await asyncio.gather(*(_one_transaction(database) for _ in range(3)))  # all renewed
