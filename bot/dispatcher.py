@@ -189,7 +189,7 @@ class Dispatcher:
             )
             if kind is not None:
                 await kind.after_send(session, delivery, now)
-        if delivery.person_id is not None:
+        if delivery.person_id is not None and kind is not None and kind.changes_state:
             self._on_sent(delivery.person_id)  # their progress and what comes next moved
 
     async def _failed(self, delivery: Delivery, recipient: Identity, error: SendError) -> None:

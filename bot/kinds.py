@@ -42,6 +42,11 @@ class DeliveryKind:
     after_send: AfterSend = _nothing_follows
     urgent: bool = False
 
+    @property
+    def changes_state(self) -> bool:
+        """Whether sending it changes anything beyond the row (a home view then refreshes)."""
+        return self.after_send is not _nothing_follows
+
 
 class DeliveryKinds:
     """The kinds the dispatcher can send, by name."""

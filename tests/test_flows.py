@@ -17,6 +17,7 @@ from content.model import Program
 from scheduler.clock import FrozenClock
 from tests.fakes.apps import demo_app
 from tests.fakes.memory_adapter import MemoryAdapter
+from tests.fakes.time_passing import live_until
 
 ANNA = "anna@acme.example"
 ROSTER = BUNDLED_CONTENT.parent / "cohorts" / "feedback-geven-demo.yaml"
@@ -46,8 +47,7 @@ class Chat:
 
     async def wait(self, span: timedelta) -> list[str]:
         before = len(self.adapter.sent)
-        self.clock.advance(span)
-        await self.app.dispatcher.run_due()
+        await live_until(self.app, self.clock, self.clock.now() + span)
         return [message.text for message in self.adapter.sent[before:]]
 
     def last_choices(self) -> list[str]:

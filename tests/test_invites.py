@@ -84,7 +84,9 @@ async def test_start_with_a_token_links_the_chat_and_starts_onboarding(
     assert texts[0] == programs["feedback-geven"].welcome
     assert await _linked_chats(app) == ["4242"]
     again = await _say(app, "4242", "/start", clock)
-    assert again == [translate("nl", "start.again", name="Anna")]
+    assert again[0] == translate("nl", "start.again", name="Anna")
+    # The kick-off's open question is shown again, answerable as when it was first asked.
+    assert again[1:] == [text for text in texts if "Stelling 1/12" in text]
 
 
 async def test_a_used_token_links_nothing_and_says_so(app: App, clock: FrozenClock) -> None:

@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.storage.db import insert_ignoring
-from bot.storage.models import Delivery, Enrolment, Identity
+from bot.storage.models import Delivery, Enrolment, Identity, Person
 from bot.storage.types import UTCDateTime
 
 PLANNED: Final = "planned"
@@ -205,15 +205,31 @@ async def claim_next(
         if kinds == ():
             continue
         query = _next_due(now, platforms=platforms, urgent=kinds)
-        if locking:
-            query = query.with_for_update(skip_locked=True, of=_DELIVERIES)
         row = (await session.exec(query)).first()
+        if row is not None and locking:
+            row = await _lock(session, query, row)
         if row is not None:
             row.status, row.claimed_at, row.attempts = SENDING, now, row.attempts + 1
             session.add(row)
             await session.flush()
             return row
     return None
+
+
+def _locked(query: SelectOfScalar[Delivery]) -> SelectOfScalar[Delivery]:
+    return query.with_for_update(skip_locked=True, of=_DELIVERIES)
+
+
+async def _lock(session: AsyncSession, query: SelectOfScalar[Delivery], row: Delivery) -> Delivery | None:
+    """PostgreSQL: the row found, now locked for this claim (None: another claimer has it).
+
+    A person's row is asked for again once this claim holds the person: two claims at once
+    could each pick one of the person's rows, both seeing none "sending"; the lock on the person
+    makes them take turns, and the second then sees the first's committed claim."""
+    if row.person_id is None:
+        return (await session.exec(_locked(query.where(col(Delivery.id) == row.id)))).first()
+    await session.exec(select(Person.id).where(col(Person.id) == row.person_id).with_for_update())
+    return (await session.exec(_locked(query.where(col(Delivery.person_id) == row.person_id)))).first()
 
 
 def _next_due(

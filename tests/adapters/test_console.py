@@ -39,17 +39,27 @@ async def test_a_message_is_printed_with_its_local_time_and_numbered_choices() -
     assert receipt.platform_message_id == "1"
 
 
-async def test_a_number_or_a_label_presses_the_last_shown_choice() -> None:
+async def test_a_typed_line_goes_as_a_key_for_the_core_to_look_up_and_a_command_does_not() -> None:
+    """The console keeps no choices of its own: the core knows every open one (bot/storage/
+    prompts.py), so a number typed after a restart or under a newer message still answers."""
     received: list[Inbound] = []
     adapter = await _started(io.StringIO(), received)
     await adapter.send(Outbound(recipient=ANNA, text="Tip", delivery_key="k", choices=CHOICES))
-    for line in ("2", "  gedaan ", "3", "Ik merkte dat het hielp"):
+    for line in ("2", "  gedaan ", "Ik merkte dat het hielp", "/menu"):
         await adapter.submit(line)
-    assert [(i.choice, i.text) for i in received] == [
-        ("d:1:later", ""),
-        ("d:1:done", ""),
-        (None, "3"),
-        (None, "Ik merkte dat het hielp"),
+    assert [(i.text, i.typed_key, i.choice) for i in received] == [
+        ("2", "2", None),
+        ("gedaan", "gedaan", None),
+        ("Ik merkte dat het hielp", "Ik merkte dat het hielp", None),
+        ("/menu", None, None),
     ]
     assert {i.identity for i in received} == {ANNA}
     assert len({i.event_id for i in received}) == 4
+
+
+async def test_choices_are_shown_under_the_keys_the_core_gave_them() -> None:
+    output = io.StringIO()
+    adapter = await _started(output, [])
+    keyed = (Choice("Gedaan", "d:1:done", key="4"), Choice("Later", "d:1:later", key="5"))
+    await adapter.send(Outbound(recipient=ANNA, text="Tip", delivery_key="k", choices=keyed))
+    assert "  [4] Gedaan\n  [5] Later" in output.getvalue()

@@ -30,6 +30,7 @@ from content.model import Program
 from content.roster import parse_roster
 from scheduler.clock import FrozenClock
 from tests.fakes.telegram_api import FakeTelegramApi, FakeTimer, SentMessage
+from tests.fakes.time_passing import live_until
 
 CHAT = 4242
 START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)  # a Monday, 09:00 in Amsterdam, a week before s1
@@ -113,8 +114,7 @@ class TelegramChat:
     async def live_until(self, moment: datetime) -> list[str]:
         """Let time pass until `moment` and send what fell due: what the learner sees arrive."""
         seen = len(self.texts())
-        self.clock.set(moment)
-        await self.app.dispatcher.run_due()
+        await live_until(self.app, self.clock, moment)
         return self.texts()[seen:]
 
     async def _after(

@@ -153,8 +153,12 @@ async def test_a_console_that_died_mid_send_delivers_it_on_the_next_run(
     learner = ConsoleLearner(database_url=url, email="demo@coachbot.example", clock=clock, programs=programs)
     async with learner:
         await learner.app.conversation.handle(_hello(clock.now()))
-        claimed = await outbox.claim_due(learner.app.database, now=clock.now())
-        assert claimed  # ... and the process dies before sending any of them
+        async with learner.app.database.transaction() as session:
+            first = await outbox.claim_next(
+                session, now=clock.now(), platforms=["console"], urgent=learner.app.kinds.urgent
+            )
+        assert first is not None  # ... and the process dies before sending it
+        claimed = [first]
     async with learner:
         await learner.open()
     keys = [message.delivery_key for message in learner.sent]

@@ -25,6 +25,7 @@ from tests.adapters.slack_fixtures import FakeTime, make_adapter
 from tests.fakes.apps import demo_app
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_signing import SignedPoster, block_actions_payload, dm_event
+from tests.fakes.time_passing import live_until
 
 ANNA, ANNA_ID, ANNA_DM = "anna@acme.example", "U0ANNA", "D0ANNA"
 MALLORY, MALLORY_ID = "mallory@elsewhere.example", "U0MALLORY"
@@ -111,8 +112,7 @@ async def _kick_off(slack: Slack) -> int:
 
 
 async def _advance_to(slack: Slack, moment: datetime) -> None:
-    slack.clock.set(moment)
-    await slack.app.dispatcher.run_due()
+    await live_until(slack.app, slack.clock, moment)
 
 
 async def test_a_roster_learner_is_recognised_by_the_email_slack_holds(slack: Slack) -> None:

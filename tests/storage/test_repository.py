@@ -69,4 +69,3 @@ async def test_a_removed_enrolment_is_not_current(database: Database) -> None:
     learner = await add_learner(database, removed=True)
     async with database.transaction() as session:
         assert await current_enrolment_and_cohort(session, learner.person_id) is None
-
