@@ -33,7 +33,6 @@ from types import TracebackType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.process import settle_heap
 from planner_statistics import analyze  # bench/, the script's own folder
 from sqlmodel import col, select
 
@@ -142,15 +141,13 @@ async def prepare_learners(
 def coachbot_app(url: str, adapter: ChatAdapter, programs: dict[str, Program], *, clock: Clock) -> App:
     """Coachbot's app on the prepared database at `url` with `adapter` (enter it to start), its
     heap settled as `coachbot run` settles it (bot/process.py)."""
-    app = App(
+    return App(
         settings=Settings(database_url=url),
         clock=clock,
         adapters=[adapter],
         programs=programs,
         run_scheduler=True,
     )
-    settle_heap()
-    return app
 
 
 # --- the fake platform in a second process ----------------------------------------------------

@@ -42,7 +42,9 @@ from bot.adapters.telegram import TelegramAdapter
 from bot.adapters.telegram_limits import RateLimits
 from bot.dispatcher import DEFAULT_CONCURRENCY, Dispatcher
 from bot.domain.errors import ConfigError
+from bot.flows.kinds import journey_kinds
 from bot.flows.planning import planned_key
+from bot.kinds import DeliveryKinds
 from bot.settings import BUNDLED_CONTENT
 from bot.storage import outbox
 from bot.storage.db import Database
@@ -168,7 +170,6 @@ def _enrolment(person_id: int) -> dict[str, Any]:
         "active_since": ACTIVE_SINCE,
         "chosen": [],
         "development_points": [],
-        "awaiting": {},
         "catch_up_offered": [],
         "created_at": START,
     }
@@ -234,7 +235,7 @@ async def measure(options: Options, url: str) -> Result:
         dispatcher = Dispatcher(
             database=db,
             adapters={"telegram": adapter},
-            programs={program.id: program},
+            kinds=DeliveryKinds(journey_kinds({program.id: program})),
             clock=clock,
             concurrency=options.concurrency,
         )
