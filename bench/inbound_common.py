@@ -139,8 +139,7 @@ async def prepare_learners(
 
 
 def coachbot_app(url: str, adapter: ChatAdapter, programs: dict[str, Program], *, clock: Clock) -> App:
-    """Coachbot's app on the prepared database at `url` with `adapter` (enter it to start), its
-    heap settled as `coachbot run` settles it (bot/process.py)."""
+    """Coachbot's app on the prepared database at `url` with `adapter` (enter it to start)."""
     return App(
         settings=Settings(database_url=url),
         clock=clock,
