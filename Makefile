@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench bench-telegram bench-inbound clean
+.PHONY: demo test lint typecheck pytest bench bench-telegram bench-inbound bench-day clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ bench-telegram: $(STAMP)
 bench-inbound: $(STAMP)
 	$(BIN)/python bench/telegram_inbound.py
 	$(BIN)/python bench/slack_inbound.py
+
+# About 17 minutes: a nudge to 10,000 Telegram learners while learners write 20 messages/s.
+bench-day: $(STAMP)
+	$(BIN)/python bench/day.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
