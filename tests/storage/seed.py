@@ -17,6 +17,7 @@ from bot.storage.models import (
     Invite,
     Person,
     Progress,
+    Prompt,
     Response,
 )
 
@@ -95,7 +96,8 @@ async def add_manager(db: Database, *learners: Learner) -> int:
 
 async def add_history(db: Database, learner: Learner, *, text: str = "what I learnt") -> None:
     """A row of the learner's in each table of theirs: a planned intervention and a reply
-    (whose payload holds `text`), progress, a reflection answered with `text`, an invite."""
+    (whose payload holds `text`), progress, a reflection answered with `text`, an invite, an
+    open text prompt."""
     number = next(_numbers)
     person_id, enrolment_id = learner.person_id, learner.enrolment_id
     async with db.transaction() as session:
@@ -124,4 +126,5 @@ async def add_history(db: Database, learner: Learner, *, text: str = "what I lea
         invite = Invite(
             token_hash=f"{number:064x}", enrolment_id=enrolment_id, expires_at=LATER, created_at=NOW
         )
-        session.add_all([planned, reply, progress, response, invite])
+        prompt = Prompt(person_id=person_id, delivery_key=f"i:{number}", kind="text", opened_at=NOW)
+        session.add_all([planned, reply, progress, response, invite, prompt])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import pytest
 from sqlmodel import select
 
 from bot.storage import outbox
@@ -139,43 +138,6 @@ async def test_apply_plan_brings_back_cancelled_rows(database: Database) -> None
     assert await _plan(database, learner, [_planned("p:tip", LATER)]) == PlanChange()
 
 
-async def test_apply_plan_never_touches_rows_being_sent_or_sent(database: Database) -> None:
-    learner = await add_learner(database)
-    await _plan(database, learner, [_planned("p:sent", EARLIER), _planned("p:sending", EARLIER)])
-    sent = await _claim_one(database)
-    sending = await _claim_one(database)
-    async with database.transaction() as session:
-        await outbox.mark_sent(
-            session, sent.id or 0, platform="console", platform_message_id="m1", sent_at=NOW
-        )
-
-    assert await _plan(database, learner, []) == PlanChange()
-    assert (
-        await _plan(database, learner, [_planned("p:sent", LATER), _planned("p:sending", LATER)])
-        == PlanChange()
-    )
-    rows = await _rows(database)
-    assert (rows[sent.key].status, rows[sent.key].due_at) == ("sent", EARLIER)
-    assert (rows[sending.key].status, rows[sending.key].due_at) == ("sending", EARLIER)
-
-
-async def test_apply_plan_keeps_a_later_retry_time(database: Database) -> None:
-    learner = await add_learner(database)
-    await _plan(database, learner, [_planned("p:tip", EARLIER)])
-    claimed = await _claim_one(database)
-    retry = NOW + timedelta(minutes=5)
-    async with database.transaction() as session:
-        await outbox.mark_failed(session, claimed.id or 0, error="NetworkError", retry_at=retry)
-
-    # The plan still says EARLIER: the backoff stands.
-    assert await _plan(database, learner, [_planned("p:tip", EARLIER)]) == PlanChange()
-    assert (await _rows(database))["p:tip"].due_at == retry
-    # The plan moves past the retry time: the row follows the plan.
-    assert await _plan(database, learner, [_planned("p:tip", LATER)]) == PlanChange(moved=1)
-    row = (await _rows(database))["p:tip"]
-    assert (row.status, row.due_at) == ("failed", LATER)
-
-
 async def test_apply_plan_leaves_other_enrolments_and_other_kinds_alone(database: Database) -> None:
     learner, other = await add_learner(database), await add_learner(database)
     await _plan(database, other, [_planned("o:tip", NOW)])
@@ -204,80 +166,7 @@ async def test_apply_plan_does_not_take_a_key_another_enrolment_holds(database: 
 # cancel_unsent
 
 
-async def test_cancel_unsent_cancels_planned_and_failed_rows_of_the_kinds(database: Database) -> None:
-    learner, other = await add_learner(database), await add_learner(database)
-    await _plan(database, learner, [_planned("p:sent", EARLIER)])
-    sent = await _claim_one(database)
-    async with database.transaction() as session:
-        await outbox.mark_sent(
-            session, sent.id or 0, platform="console", platform_message_id="m", sent_at=NOW
-        )
-    await _plan(database, learner, [_planned("p:sent", EARLIER), _planned("p:tip", LATER)])
-    await _enqueue(database, learner, "later:1", kind="reminder", due_at=LATER)
-    await _enqueue(database, learner, "reply:1", kind="reply", due_at=LATER)
-    await _enqueue(database, other, "later:2", kind="reminder", due_at=LATER)
-
-    async with database.transaction() as session:
-        assert await outbox.cancel_unsent(session, enrolment_id=learner.enrolment_id) == 2
-    statuses = {key: row.status for key, row in (await _rows(database)).items()}
-    assert statuses == {
-        "p:sent": "sent",
-        "p:tip": "cancelled",
-        "later:1": "cancelled",
-        "reply:1": "planned",
-        "later:2": "planned",
-    }
-    async with database.transaction() as session:
-        assert await outbox.cancel_unsent(session, enrolment_id=learner.enrolment_id, kinds=["reply"]) == 1
-
-
 # results of sending
-
-
-async def test_mark_sent_records_where_it_went(database: Database) -> None:
-    learner = await add_learner(database)
-    await _enqueue(database, learner, "reply:1")
-    claimed = await _claim_one(database)
-    async with database.transaction() as session:
-        await outbox.mark_sent(
-            session, claimed.id or 0, platform="console", platform_message_id="42", sent_at=LATER
-        )
-    row = (await _rows(database))["reply:1"]
-    assert (row.status, row.platform, row.platform_message_id, row.sent_at) == (
-        "sent",
-        "console",
-        "42",
-        LATER,
-    )
-    assert await outbox.claim_due(database, now=LATER + timedelta(days=1)) == []
-
-
-async def test_a_failed_row_is_claimable_again_at_its_retry_time(database: Database) -> None:
-    learner = await add_learner(database)
-    await _enqueue(database, learner, "reply:1")
-    claimed = await _claim_one(database)
-    retry = NOW + outbox.backoff(claimed.attempts)
-    async with database.transaction() as session:
-        await outbox.mark_failed(session, claimed.id or 0, error="TimedOut", retry_at=retry)
-    row = (await _rows(database))["reply:1"]
-    assert (row.status, row.due_at, row.last_error, row.attempts) == ("failed", retry, "TimedOut", 1)
-
-    assert await outbox.claim_due(database, now=retry - timedelta(seconds=1)) == []
-    again = await _claim_one(database, now=retry)
-    assert (again.key, again.attempts, again.status) == ("reply:1", 2, "sending")
-
-
-async def test_a_row_given_up_is_dead_and_never_claimed(database: Database) -> None:
-    learner = await add_learner(database)
-    await _enqueue(database, learner, "reply:1")
-    claimed = await _claim_one(database)
-    async with database.transaction() as session:
-        await outbox.mark_failed(session, claimed.id or 0, error="BadRequest:400" * 100, retry_at=None)
-    row = (await _rows(database))["reply:1"]
-    assert row.status == "dead"
-    assert row.last_error is not None
-    assert len(row.last_error) <= 300
-    assert await outbox.claim_due(database, now=NOW + timedelta(days=30)) == []
 
 
 def test_backoff_doubles_up_to_an_hour() -> None:
@@ -291,49 +180,6 @@ def test_retry_at_gives_up_after_max_attempts() -> None:
     assert outbox.retry_at(attempts=1, now=NOW) == NOW + timedelta(seconds=30)
     assert outbox.retry_at(attempts=outbox.MAX_ATTEMPTS - 1, now=NOW) is not None
     assert outbox.retry_at(attempts=outbox.MAX_ATTEMPTS, now=NOW) is None
-
-
-async def test_release_puts_a_row_back_without_counting_the_attempt(database: Database) -> None:
-    learner = await add_learner(database)
-    await _enqueue(database, learner, "reply:1")
-    claimed = await _claim_one(database)
-    wait = NOW + timedelta(seconds=3)
-    async with database.transaction() as session:
-        await outbox.release(session, claimed.id or 0, due_at=wait)
-    row = (await _rows(database))["reply:1"]
-    assert (row.status, row.attempts, row.due_at, row.claimed_at) == ("planned", 0, wait, None)
-    assert await outbox.claim_due(database, now=NOW) == []
-    assert (await _claim_one(database, now=wait)).attempts == 1
-
-
-async def test_release_leaves_a_row_that_is_not_being_sent(database: Database) -> None:
-    learner = await add_learner(database)
-    await _enqueue(database, learner, "reply:1")
-    claimed = await _claim_one(database)
-    async with database.transaction() as session:
-        await outbox.mark_sent(
-            session, claimed.id or 0, platform="console", platform_message_id="1", sent_at=NOW
-        )
-        await outbox.release(session, claimed.id or 0, due_at=LATER)
-    row = (await _rows(database))["reply:1"]
-    assert (row.status, row.attempts) == ("sent", 1)
-
-
-async def test_requeue_stale_returns_rows_a_crashed_dispatcher_held(database: Database) -> None:
-    learner = await add_learner(database)
-    await _enqueue(database, learner, "reply:old")
-    await _claim_one(database, now=NOW)
-    await _enqueue(database, learner, "reply:new")
-    await _claim_one(database, now=NOW + timedelta(minutes=9))
-
-    async with database.transaction() as session:
-        count = await outbox.requeue_stale(
-            session, now=NOW + timedelta(minutes=10), older_than=timedelta(minutes=5)
-        )
-    assert count == 1
-    rows = await _rows(database)
-    assert (rows["reply:old"].status, rows["reply:old"].attempts) == ("planned", 1)
-    assert rows["reply:new"].status == "sending"
 
 
 # the dispatcher's wake-up and the timeline
@@ -363,19 +209,6 @@ async def test_deliveries_for_is_the_enrolments_timeline(database: Database) -> 
     assert [row.key for row in timeline] == ["reply:1", "p:a", "p:b"]
 
 
-@pytest.mark.parametrize("status", ["sent", "dead", "cancelled"])
-async def test_finished_rows_are_not_due(database: Database, status: str) -> None:
-    learner = await add_learner(database)
-    await _enqueue(database, learner, "reply:1", due_at=EARLIER)
-    async with database.transaction() as session:
-        row = (await session.exec(select(Delivery))).one()
-        row.status = status
-        session.add(row)
-    async with database.transaction() as session:
-        assert await outbox.next_due_at(session) is None
-    assert await outbox.claim_due(database, now=NOW) == []
-
-
 async def test_a_reply_follows_a_moved_chat(database: Database) -> None:
     learner = await add_learner(database)
     payload = {"text": "Hoi", "to": ["telegram", "old-chat"]}
@@ -387,26 +220,3 @@ async def test_a_reply_follows_a_moved_chat(database: Database) -> None:
     async with database.transaction() as session:
         await outbox.redirect_reply(session, row.id or 0, to=("telegram", "new-chat"))
     assert (await _rows(database))["reply:1"].payload == {"text": "Hoi", "to": ["telegram", "new-chat"]}
-
-
-async def test_marks_for_many_rows_are_recorded_at_once_and_a_strangers_payload_is_emptied(
-    database: Database,
-) -> None:
-    async with database.transaction() as session:
-        for key, person in (("reply:known", None), ("reply:stranger", None)):
-            payload = {"text": "Wie ben jij?", "to": ["telegram", key]}
-            await outbox.enqueue(
-                session, key=key, person_id=person, kind="reply", due_at=NOW, payload=payload
-            )
-    rows = await _rows(database)
-    marks = [
-        outbox.SentMark(rows["reply:known"].id or 0, "telegram", "m-1", NOW),
-        outbox.SentMark(rows["reply:stranger"].id or 0, "telegram", "m-2", NOW, forget_payload=True),
-    ]
-    async with database.transaction() as session:
-        await outbox.mark_all_sent(session, marks)
-    known, stranger = (await _rows(database))["reply:known"], (await _rows(database))["reply:stranger"]
-    assert (known.status, known.platform_message_id, known.sent_at) == ("sent", "m-1", NOW)
-    assert known.payload == {"text": "Wie ben jij?", "to": ["telegram", "reply:known"]}
-    assert (stranger.status, stranger.platform_message_id, stranger.sent_at) == ("sent", "m-2", NOW)
-    assert stranger.payload == {}  # keep nothing about someone we do not know

@@ -246,5 +246,3 @@ async def test_a_connection_the_server_dropped_is_replaced_before_use(
         await _one_transaction(database)
         assert await drop_connections(migrated_database_url) >= 1
         await _one_transaction(database)  # no error: the ping found it dead, the pool made another
-
-

@@ -8,12 +8,10 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
-from sqlmodel import SQLModel, col, delete, func, select
+from sqlmodel import SQLModel, func, select
 
 from bot.storage.db import Database, alembic_config
-from bot.storage.models import Person
 from tests.fakes.databases import open_database
-from tests.storage.seed import add_history, add_learner, add_manager
 
 
 def _tables(connection: Connection) -> set[str]:
@@ -85,30 +83,3 @@ async def test_processes_starting_together_migrate_one_at_a_time(database_url: s
     finally:
         await first.close()
         await second.close()
-
-
-async def test_the_cascades_keep_every_row_and_then_erase_a_person(database_url: str) -> None:
-    """0004 rebuilds the tables on SQLite: with foreign keys on, dropping the old enrolments
-    would take (CASCADE) or refuse its children's rows, so migrations run with them off."""
-    db = await open_database(database_url, migrate=False)
-    try:
-        async with db.engine.begin() as connection:
-            await connection.run_sync(_upgrade_to_0003)
-        learner = await add_learner(db)
-        await add_history(db, learner)
-        await add_manager(db, learner)
-        before = await _counts(db)
-
-        await db.migrate()
-
-        assert await _counts(db) == before
-        async with db.transaction() as session:
-            await session.exec(delete(Person).where(col(Person.id) == learner.person_id))
-        after = await _counts(db)
-    finally:
-        await db.close()
-    assert {name: count for name, count in after.items() if count} == {
-        "persons": 1,
-        "cohorts": 1,
-        "cohort_members": 1,
-    }
