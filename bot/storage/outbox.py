@@ -207,7 +207,7 @@ async def claim_next(
         query = _next_due(now, platforms=platforms, urgent=kinds)
         row = (await session.exec(query)).first()
         if row is not None and locking:
-            row = await _lock(session, query, row)
+            row = await _lock(session, query, row, now=now, platforms=platforms, urgent=urgent)
         if row is not None:
             row.status, row.claimed_at, row.attempts = SENDING, now, row.attempts + 1
             session.add(row)
@@ -220,16 +220,38 @@ def _locked(query: SelectOfScalar[Delivery]) -> SelectOfScalar[Delivery]:
     return query.with_for_update(skip_locked=True, of=_DELIVERIES)
 
 
-async def _lock(session: AsyncSession, query: SelectOfScalar[Delivery], row: Delivery) -> Delivery | None:
+async def _lock(
+    session: AsyncSession,
+    query: SelectOfScalar[Delivery],
+    row: Delivery,
+    *,
+    now: datetime,
+    platforms: Collection[str],
+    urgent: Collection[str],
+) -> Delivery | None:
     """PostgreSQL: the row found, now locked for this claim (None: another claimer has it).
 
-    A person's row is asked for again once this claim holds the person: two claims at once
-    could each pick one of the person's rows, both seeing none "sending"; the lock on the person
-    makes them take turns, and the second then sees the first's committed claim."""
+    For a person's row, the person's first due row (urgent kinds first) is asked for again once
+    this claim holds the person: two claims at once could each pick one of the person's rows,
+    both seeing none "sending", and a statement's snapshot is its own, so a row may have looked
+    blocked a moment before. The lock on the person makes claims take turns; the second then
+    sees the first's committed claim."""
     if row.person_id is None:
         return (await session.exec(_locked(query.where(col(Delivery.id) == row.id)))).first()
     await session.exec(select(Person.id).where(col(Person.id) == row.person_id).with_for_update())
-    return (await session.exec(_locked(query.where(col(Delivery.person_id) == row.person_id)))).first()
+    first = (
+        _next_due(now, platforms=platforms, urgent=None)
+        .where(col(Delivery.person_id) == row.person_id)
+        .order_by(None)
+        .order_by(
+            case((col(Delivery.kind).in_(tuple(urgent)), 0), else_=1), col(Delivery.due_at), col(Delivery.id)
+        )
+    )
+    return (await session.exec(_locked(first))).first()
+
+
+def _urgent_first(urgent: Collection[str]) -> ColumnElement[int]:
+    return case((col(Delivery.kind).in_(tuple(urgent)), 0), else_=1)
 
 
 def _next_due(
