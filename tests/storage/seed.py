@@ -4,8 +4,11 @@ a manager, and a learner's history in every table that holds personal data."""
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text as sql
 
 from bot.storage.db import Database
 from bot.storage.models import (
@@ -42,9 +45,11 @@ async def add_learner(
     active: bool = True,
     paused: bool = False,
     removed: bool = False,
+    awaiting: dict[str, str] | None = None,
 ) -> Learner:
     """A person with an identity per platform (those in `blocked` blocked the bot), enrolled
-    in a cohort; the enrolment is started unless `active` is False."""
+    in a cohort; the enrolment is started unless `active` is False. With `awaiting`, the
+    enrolment is written as before migration 0005, awaiting that reflection."""
     number = next(_numbers)
     async with db.transaction() as session:
         if await session.get(Cohort, "c1") is None:
@@ -63,6 +68,15 @@ async def add_learner(
                 created_at=NOW,
             )
             session.add(identity)
+        if awaiting is not None:
+            statement = sql(
+                "INSERT INTO enrolments (cohort_id, person_id, active_since, chosen, development_points,"
+                " awaiting, catch_up_offered, created_at) VALUES ('c1', :person, :since, '[]', '[]',"
+                " :awaiting, '[]', :now) RETURNING id"
+            )
+            values = {"person": person.id, "since": EARLIER, "awaiting": json.dumps(awaiting), "now": NOW}
+            enrolment_id = (await session.exec(statement, params=values)).scalar_one()  # type: ignore[call-overload]
+            return Learner(person_id=person.id, enrolment_id=enrolment_id)
         enrolment = Enrolment(
             cohort_id="c1",
             person_id=person.id,
@@ -94,7 +108,9 @@ async def add_manager(db: Database, *learners: Learner) -> int:
         return manager.id
 
 
-async def add_history(db: Database, learner: Learner, *, text: str = "what I learnt") -> None:
+async def add_history(
+    db: Database, learner: Learner, *, text: str = "what I learnt", prompt: bool = True
+) -> None:
     """A row of the learner's in each table of theirs: a planned intervention and a reply
     (whose payload holds `text`), progress, a reflection answered with `text`, an invite, an
     open text prompt."""
@@ -126,5 +142,6 @@ async def add_history(db: Database, learner: Learner, *, text: str = "what I lea
         invite = Invite(
             token_hash=f"{number:064x}", enrolment_id=enrolment_id, expires_at=LATER, created_at=NOW
         )
-        prompt = Prompt(person_id=person_id, delivery_key=f"i:{number}", kind="text", opened_at=NOW)
-        session.add_all([planned, reply, progress, response, invite, prompt])
+        session.add_all([planned, reply, progress, response, invite])
+        if prompt:  # there is no prompts table before migration 0005
+            session.add(Prompt(person_id=person_id, delivery_key=f"i:{number}", kind="text", opened_at=NOW))

@@ -8,10 +8,12 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
-from sqlmodel import SQLModel, func, select
+from sqlmodel import SQLModel, col, delete, func, select
 
 from bot.storage.db import Database, alembic_config
+from bot.storage.models import Person, Prompt
 from tests.fakes.databases import open_database
+from tests.storage.seed import add_history, add_learner, add_manager
 
 
 def _tables(connection: Connection) -> set[str]:
@@ -83,3 +85,50 @@ async def test_processes_starting_together_migrate_one_at_a_time(database_url: s
     finally:
         await first.close()
         await second.close()
+
+
+async def _counts_of(db: Database, names: set[str]) -> dict[str, int]:
+    async with db.transaction() as session:
+        return {
+            name: (await session.exec(text(f"SELECT count(*) FROM {name}"))).scalar_one() for name in names
+        }  # type: ignore[call-overload]
+
+
+async def test_the_migrations_keep_every_row_turn_awaiting_into_prompts_and_then_erase_a_person(
+    database_url: str,
+) -> None:
+    """0004 rebuilds the tables on SQLite: with foreign keys on, dropping the old enrolments
+    would take (CASCADE) or refuse its children's rows, so migrations run with them off. 0005
+    turns an awaited reflection into an open text prompt."""
+    db = await open_database(database_url, migrate=False)
+    try:
+        async with db.engine.begin() as connection:
+            await connection.run_sync(_upgrade_to_0003)
+        learner = await add_learner(db, awaiting={"intervention": "r1", "occurrence": "2027-01-12"})
+        idle = await add_learner(db, awaiting={})
+        await add_history(db, learner, prompt=False)
+        await add_manager(db, learner, idle)
+        names = set(SQLModel.metadata.tables) - {"prompts"}
+        before = await _counts_of(db, names)
+
+        await db.migrate()
+
+        assert await _counts_of(db, names) == before
+        async with db.transaction() as session:
+            (prompt,) = (await session.exec(select(Prompt))).all()
+        assert (prompt.person_id, prompt.kind, prompt.closed_at) == (learner.person_id, "text", None)
+        assert prompt.purpose == {
+            "reflection": "r1",
+            "occurrence": "2027-01-12",
+            "enrolment": learner.enrolment_id,
+        }
+        async with db.transaction() as session:
+            await session.exec(delete(Person).where(col(Person.id).in_([learner.person_id, idle.person_id])))
+        after = await _counts(db)
+    finally:
+        await db.close()
+    assert {name: count for name, count in after.items() if count} == {
+        "persons": 1,
+        "cohorts": 1,
+        "cohort_members": 1,
+    }
