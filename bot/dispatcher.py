@@ -98,8 +98,15 @@ class Dispatcher:
     async def run_due(self) -> int:
         """Send everything due now; returns how many messages were sent."""
         async with self._run_lock:
-            sent = await asyncio.gather(*(self._send_while_due() for _ in range(self._concurrency)))
-            return sum(sent)
+            # Every sender ends before the run does, even when one of them raised: a sender
+            # left running would send outside the run lock, unowned.
+            results = await asyncio.gather(
+                *(self._send_while_due() for _ in range(self._concurrency)), return_exceptions=True
+            )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return sum(result for result in results if isinstance(result, int))
 
     async def requeue_stale(self, *, lease: timedelta = SENDING_LEASE) -> int:
         """Hand rows left "sending" longer than `lease` (by a crashed process) back to the queue."""

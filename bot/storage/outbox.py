@@ -200,14 +200,16 @@ async def claim_next(
     parts of an answer arrive in order. Sendable: a row answering an identity (payload "to")
     whose platform is served; otherwise the person has an unblocked identity on a served
     platform and, for a row of an enrolment, the enrolment is active (started, not paused, not
-    removed). `locking` (PostgreSQL): rows another claimer holds are skipped, not waited for."""
+    removed). `locking` (PostgreSQL): rows and people another claimer holds are skipped, not
+    waited for."""
     for kinds in (tuple(sorted(urgent)), None):
         if kinds == ():
             continue
         query = _next_due(now, platforms=platforms, urgent=kinds)
-        row = (await session.exec(query)).first()
-        if row is not None and locking:
-            row = await _lock(session, query, row, now=now, platforms=platforms, urgent=urgent)
+        if locking:
+            row = await _first_lockable(session, query, now=now, platforms=platforms, urgent=urgent)
+        else:
+            row = (await session.exec(query)).first()
         if row is not None:
             row.status, row.claimed_at, row.attempts = SENDING, now, row.attempts + 1
             session.add(row)
@@ -220,34 +222,42 @@ def _locked(query: SelectOfScalar[Delivery]) -> SelectOfScalar[Delivery]:
     return query.with_for_update(skip_locked=True, of=_DELIVERIES)
 
 
-async def _lock(
+async def _first_lockable(
     session: AsyncSession,
     query: SelectOfScalar[Delivery],
-    row: Delivery,
     *,
     now: datetime,
     platforms: Collection[str],
     urgent: Collection[str],
 ) -> Delivery | None:
-    """PostgreSQL: the row found, now locked for this claim (None: another claimer has it).
+    """PostgreSQL: the first row of `query` this claim can lock (None: none).
 
-    For a person's row, the person's first due row (urgent kinds first) is asked for again once
-    this claim holds the person: two claims at once could each pick one of the person's rows,
-    both seeing none "sending", and a statement's snapshot is its own, so a row may have looked
-    blocked a moment before. The lock on the person makes claims take turns; the second then
-    sees the first's committed claim."""
-    if row.person_id is None:
-        return (await session.exec(_locked(query.where(col(Delivery.id) == row.id)))).first()
-    await session.exec(select(Person.id).where(col(Person.id) == row.person_id).with_for_update())
-    first = (
-        _next_due(now, platforms=platforms, urgent=None)
-        .where(col(Delivery.person_id) == row.person_id)
-        .order_by(None)
-        .order_by(
-            case((col(Delivery.kind).in_(tuple(urgent)), 0), else_=1), col(Delivery.due_at), col(Delivery.id)
-        )
+    A stranger's row (no person) is locked itself. A person's row is claimed by holding the
+    person first: two claims at once could otherwise each take one of a person's rows, both
+    seeing none "sending", and the parts of an answer would cross. The statement that finds a
+    row locks its person and passes over people another claim holds. Once the person is held,
+    their first due row (urgent kinds first) is asked for again: a statement's snapshot is its
+    own, and a claim that ended a moment before may have taken the row the first one saw."""
+    stranger = (await session.exec(_locked(query.where(col(Delivery.person_id).is_(None))))).first()
+    if stranger is not None:
+        return stranger
+    by_person = query.join(Person, col(Person.id) == col(Delivery.person_id)).with_for_update(
+        skip_locked=True, of=Person
     )
-    return (await session.exec(_locked(first))).first()
+    first_of_person = _next_due(now, platforms=platforms, urgent=None).order_by(None)
+    first_of_person = first_of_person.order_by(_urgent_first(urgent), col(Delivery.due_at), col(Delivery.id))
+    passed_over: list[int] = []
+    while (held := (await session.exec(_not_of(by_person, passed_over))).first()) is not None:
+        assert held.person_id is not None
+        mine = first_of_person.where(col(Delivery.person_id) == held.person_id)
+        if (row := (await session.exec(_locked(mine))).first()) is not None:
+            return row
+        passed_over.append(held.person_id)  # their row was claimed meanwhile
+    return None
+
+
+def _not_of(query: SelectOfScalar[Delivery], people: list[int]) -> SelectOfScalar[Delivery]:
+    return query.where(col(Delivery.person_id).not_in(people)) if people else query
 
 
 def _urgent_first(urgent: Collection[str]) -> ColumnElement[int]:

@@ -283,20 +283,7 @@ async def test_concurrent_claimers_take_one_row_of_a_person_at_a_time(
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
-@pytest.mark.parametrize(
-    "same_person",
-    [
-        True,
-        pytest.param(
-            False,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: claim_next's unlocked query picks the held row; _lock then finds"
-                " none of that person's rows and claim_next returns None instead of the next row",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("same_person", [True, False])
 async def test_postgresql_skips_rows_another_transaction_holds(
     database: Database, migrated_database_url: str, same_person: bool
 ) -> None:
