@@ -10,10 +10,11 @@ Steps and the edge cases they decide:
 
 1. Raw times per intervention occurrence (scheduler/timing.py): sessions, `n units before/after`
    on the cohort's wall clock, `at HH:MM` in the learner's timezone, `n days after <id>` from that
-   intervention's delivery, weekly `every` items (occurrence = their learner-local date, the key
-   stays the same when the slot moves), `on enrol` at `active_since` (none before the learner
-   started). A `follow_up` is planned once its intervention is done, not before its own `when`.
-   Items whose session has no date, or whose reference is undelivered, are not planned yet.
+   intervention's delivery (from its completion for a test: what follows builds on its result),
+   weekly `every` items (occurrence = their learner-local date, the key stays the same when the
+   slot moves), `on enrol` at `active_since` (none before the learner started). A `follow_up` is
+   planned once its intervention is done, not before its own `when`. Items whose session has no
+   date, or whose reference is undelivered (or, for a test, unfinished), are not planned yet.
 2. Excluded: optional interventions not chosen, occurrences already delivered, and everything
    while paused (an empty plan: the caller cancels unsent rows).
 3. Every time except on-enrol items moves to the next allowed slot in the learner's timezone:
@@ -144,6 +145,9 @@ def _facts(data: PlanInput) -> LearnerFacts:
         active_since=data.active_since,
         delivered_at={key: entry.delivered_at for key, entry in singles.items() if entry.delivered_at},
         done_at={key: entry.done_at for key, entry in singles.items() if entry.done_at},
+        counted_from_done=frozenset(
+            item.id for item in data.program.interventions if item.type == "assessment"
+        ),
     )
 
 

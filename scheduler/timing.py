@@ -35,6 +35,8 @@ class LearnerFacts:
     active_since: datetime | None
     delivered_at: Mapping[str, datetime]  # intervention id -> delivery of its single occurrence
     done_at: Mapping[str, datetime]  # intervention id -> completion of its single occurrence
+    # Tests (assessments): `N days after` one counts from its completion, not its delivery.
+    counted_from_done: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,10 +124,13 @@ def _relative(when: Relative, facts: LearnerFacts) -> datetime | None:
 
 
 def _after_intervention(when: AfterIntervention, facts: LearnerFacts) -> datetime | None:
-    delivered = facts.delivered_at.get(when.intervention)
-    if delivered is None:
+    # What follows a test builds on its result ("you did the insight test: ..."): it waits
+    # until the learner finished the test, not only until the test was sent.
+    moments = facts.done_at if when.intervention in facts.counted_from_done else facts.delivered_at
+    start = moments.get(when.intervention)
+    if start is None:
         return None
-    moved = to_local(delivered, facts.learner_timezone) + timedelta(days=when.days)
+    moved = to_local(start, facts.learner_timezone) + timedelta(days=when.days)
     if when.at is not None:
         moved = datetime.combine(moved.date(), when.at)
     return to_utc(moved, facts.learner_timezone)

@@ -62,6 +62,23 @@ async def test_a_kickoff_quit_half_way_is_answered_after_a_restart(console_learn
     assert all(translate("nl", "fallback") != m.text for m in answered)
 
 
+async def test_the_day_after_a_kickoff_quit_half_way_says_nothing_of_it_being_done(
+    console_learner: ConsoleLearner,
+) -> None:
+    await console_learner.say(_statement(await console_learner.open(), 1).choices[2].key)
+    await console_learner.restart()
+    next_day = await console_learner.wait(timedelta(days=1))
+    goal = "Je hebt de inzichttest gedaan"  # the next item's opening, written for a finished test
+    assert all(goal not in m.text for m in next_day)
+    open_statement = _statement(await console_learner.say("/start"), 2)
+    for number in range(2, 13):  # the kick-off finished a day late: its next item follows a day later
+        answered = await console_learner.say(open_statement.choices[1].key)
+        if number < 12:
+            open_statement = _statement(answered, number + 1)
+    assert any(translate("nl", "kickoff.result") in m.text for m in answered)
+    assert any(goal in m.text for m in await console_learner.wait(timedelta(days=1)))
+
+
 async def test_an_older_question_is_answered_after_a_newer_message(console_learner: ConsoleLearner) -> None:
     opened = await console_learner.open()
     statement = _statement(opened, 1)

@@ -119,6 +119,17 @@ def test_after_intervention_waits_for_the_delivery() -> None:
     assert dues(plan(sent)) == [("quiz", "", utc(2027, 1, 14, 8, 1))]
 
 
+def test_after_a_test_counts_from_its_completion_not_its_delivery() -> None:
+    test = replace(item("kickoff", "at s1"), type="assessment")
+    prog = program(test, item("goal", "1 day after kickoff"))
+    base = plan_input(prog, now=BEFORE_START, active_since=BEFORE_START)
+    sent = with_history(base, {("kickoff", ""): delivered(utc(2027, 1, 12, 8, 1))})
+    assert dues(plan(sent)) == []  # sent, not finished: what builds on its result waits
+    finished = ItemHistory(delivered_at=utc(2027, 1, 12, 8, 1), done_at=utc(2027, 1, 13, 9, 30))
+    done = replace(sent, now=utc(2027, 1, 13, 9, 30), history={("kickoff", ""): finished})
+    assert dues(plan(done)) == [("goal", "", utc(2027, 1, 14, 9, 30))]
+
+
 def test_recurring_occurrences_skip_the_delivered_ones() -> None:
     prog = program(item("check-in", "every wed at 12:00 from s1 until s2"))
     base = plan_input(prog, now=BEFORE_START, active_since=BEFORE_START)
