@@ -57,6 +57,8 @@ class Cohort(SQLModel, table=True):
     program_id: str
     timezone: str
     sessions: dict[str, str] = _json(dict)  # session id -> ISO local datetime "2027-01-12T09:00"
+    coach_room: dict[str, str] = _json(dict)  # platform -> the coaches' room there (a chat id)
+    coach_response_hours: float = 4.0  # working hours within which a coach claims a case
     imported_at: datetime = _utc()
 
 
@@ -69,6 +71,7 @@ class CohortMember(SQLModel, table=True):
     cohort_id: str = Field(foreign_key="cohorts.id", index=True)
     person_id: int = Field(foreign_key="persons.id", ondelete="CASCADE")
     role: str  # "coach" | "manager"
+    lead: bool = False  # the lead coach: told when nobody claims a case in time
 
 
 class Enrolment(SQLModel, table=True):
@@ -177,19 +180,63 @@ class Prompt(SQLModel, table=True):
     kind: str  # "choices" | "text"
     text: str = ""
     choices: list[list[str]] = _json(list)  # [[label, value, key]]; key: what the console types
-    purpose: dict[str, Any] = _json(dict)  # text: {"intervention", "occurrence", "enrolment"}
+    purpose: dict[str, Any] = _json(dict)  # what typed text answers: a reflection, a case ...
     opened_at: datetime = _utc()
     closed_at: datetime | None = _utc(default=None)
 
 
+class CoachCase(SQLModel, table=True):
+    """A learner's request to talk to a human coach, from asking to closing.
+
+    `status`: "asking" (the learner is describing it), "open" (posted, nobody claimed it),
+    "claimed" (its coach and the learner talk through the bot), "closed". The chasing moments
+    (`coaches_chased_at`, `lead_told_at`, `coach_chased_at`) make each reminder happen once,
+    across restarts. The description is the learner's own text: only the learner and the
+    cohort's coaches ever see it."""
+
+    __tablename__ = "coach_cases"
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: str = Field(foreign_key="cohorts.id", index=True)
+    person_id: int = Field(foreign_key="persons.id", ondelete="CASCADE", index=True)  # the learner
+    status: str = Field(index=True)
+    description: str = ""
+    shares_reflections: bool = False
+    coach_id: int | None = Field(default=None, foreign_key="persons.id", ondelete="SET NULL")
+    opened_at: datetime = _utc()
+    claimed_at: datetime | None = _utc(default=None)
+    first_answer_at: datetime | None = _utc(default=None)  # the coach's first relayed message
+    closed_at: datetime | None = _utc(default=None)
+    closed_by: str | None = None  # "coach" | "learner"
+    rating: int | None = None  # 1-5, the learner's answer to "how helpful was it?"
+    coaches_chased_at: datetime | None = _utc(default=None)
+    lead_told_at: datetime | None = _utc(default=None)
+    coach_chased_at: datetime | None = _utc(default=None)
+
+
+class CaseMessage(SQLModel, table=True):
+    """One message of a case's conversation, relayed from its author to the other side."""
+
+    __tablename__ = "case_messages"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="coach_cases.id", ondelete="CASCADE", index=True)
+    author_id: int | None = Field(default=None, foreign_key="persons.id", ondelete="SET NULL")
+    author_role: str  # "learner" | "coach"
+    text: str
+    written_at: datetime = _utc()
+
+
 class Invite(SQLModel, table=True):
-    """A personal join link's token for one enrolment. Only its SHA-256 is stored, so the
-    database alone cannot be used to join; single-use (`used_at`) and expiring."""
+    """A personal join link's token for one enrolment's learner, or for a coach or manager
+    (`person_id`, no enrolment). Only its SHA-256 is stored, so the database alone cannot be
+    used to join; single-use (`used_at`) and expiring."""
 
     __tablename__ = "invites"
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(unique=True)  # hex SHA-256 of the token
-    enrolment_id: int = Field(foreign_key="enrolments.id", ondelete="CASCADE", index=True)
+    enrolment_id: int | None = Field(
+        default=None, foreign_key="enrolments.id", ondelete="CASCADE", index=True
+    )
+    person_id: int | None = Field(default=None, foreign_key="persons.id", ondelete="CASCADE", index=True)
     expires_at: datetime = _utc()
     used_at: datetime | None = _utc(default=None)
     created_at: datetime = _utc()

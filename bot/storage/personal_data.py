@@ -74,12 +74,35 @@ ENROLMENT = Link("enrolment_id", "enrolments")
 PERSONAL_DATA: tuple[PersonalTable, ...] = (
     PersonalTable(
         "invites",
-        (ENROLMENT,),
+        (ENROLMENT, PERSON),  # a learner's through their enrolment, a coach's or manager's directly
         # The hash of a personal join link's token: whoever holds the token becomes this person.
         (
             *_columns(Category.IDENTITY, "token_hash"),
             *_columns(Category.METADATA, "expires_at", "used_at", "created_at"),
         ),
+    ),
+    PersonalTable(
+        "case_messages",
+        # A case's messages belong to the learner's case; the coach who wrote some keeps none
+        # of them when erased (the learner's conversation stays theirs).
+        (Link("case_id", "coach_cases"), Link("author_id", "persons", Erase.LINK)),
+        (
+            *_columns(Category.FREE_TEXT, "text"),
+            *_columns(Category.METADATA, "author_role", "written_at"),
+        ),
+    ),
+    PersonalTable(
+        "coach_cases",
+        (PERSON, Link("coach_id", "persons", Erase.LINK)),
+        (
+            *_columns(Category.FREE_TEXT, "description"),
+            *_columns(Category.CHOICE, "shares_reflections"),
+            *_columns(Category.SCORE, "rating"),
+            *_columns(Category.METADATA, "status", "opened_at", "claimed_at", "first_answer_at"),
+            *_columns(Category.METADATA, "closed_at", "closed_by"),
+            *_columns(Category.METADATA, "coaches_chased_at", "lead_told_at", "coach_chased_at"),
+        ),
+        other=("id", "cohort_id"),
     ),
     PersonalTable(
         "responses",
@@ -140,7 +163,7 @@ PERSONAL_DATA: tuple[PersonalTable, ...] = (
         other=("id", "cohort_id"),
     ),
     PersonalTable(
-        "cohort_members", (PERSON,), _columns(Category.METADATA, "role"), other=("id", "cohort_id")
+        "cohort_members", (PERSON,), _columns(Category.METADATA, "role", "lead"), other=("id", "cohort_id")
     ),
     PersonalTable(
         "identities",
@@ -163,7 +186,7 @@ PERSONAL_DATA: tuple[PersonalTable, ...] = (
 
 # Tables whose rows lead to no person, and why.
 NOTHING_PERSONAL: dict[str, str] = {
-    "cohorts": "a run of a program: its dates and timezone; people join it through their rows",
+    "cohorts": "a run of a program: dates, timezone, coaches' rooms; people join it through their rows",
     "processed_events": "platform event ids already handled; no link to a person",
 }
 

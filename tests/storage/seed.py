@@ -12,12 +12,12 @@ from sqlalchemy import text as sql
 
 from bot.storage.db import Database
 from bot.storage.models import (
+    CaseMessage,
+    CoachCase,
     Cohort,
-    CohortMember,
     Delivery,
     Enrolment,
     Identity,
-    Invite,
     Person,
     Progress,
     Prompt,
@@ -52,7 +52,12 @@ async def add_learner(
     enrolment is written as before migration 0005, awaiting that reflection."""
     number = next(_numbers)
     async with db.transaction() as session:
-        if await session.get(Cohort, "c1") is None:
+        if awaiting is not None:  # the schema of 0003: the cohort without the columns added since
+            cohort = "INSERT INTO cohorts (id, program_id, timezone, sessions, imported_at)"
+            cohort += " SELECT 'c1', 'p', 'Europe/Amsterdam', '{}', :now"
+            cohort += " WHERE NOT EXISTS (SELECT 1 FROM cohorts WHERE id = 'c1')"
+            await session.exec(sql(cohort), params={"now": NOW})  # type: ignore[call-overload]
+        elif await session.get(Cohort, "c1") is None:
             session.add(Cohort(id="c1", program_id="p", timezone="Europe/Amsterdam", imported_at=NOW))
         person = Person(email=f"learner{number}@example.com", name=f"Learner {number}", created_at=NOW)
         session.add(person)
@@ -100,7 +105,9 @@ async def add_manager(db: Database, *learners: Learner) -> int:
         session.add(manager)
         await session.flush()
         assert manager.id is not None
-        session.add(CohortMember(cohort_id="c1", person_id=manager.id, role="manager"))
+        # Written as every schema since 0003 has it (no `lead`): the migration tests seed with it.
+        member = "INSERT INTO cohort_members (cohort_id, person_id, role) VALUES ('c1', :person, 'manager')"
+        await session.exec(sql(member), params={"person": manager.id})  # type: ignore[call-overload]
         for learner in learners:
             enrolment = await session.get(Enrolment, learner.enrolment_id)
             assert enrolment is not None
@@ -109,7 +116,7 @@ async def add_manager(db: Database, *learners: Learner) -> int:
 
 
 async def add_history(
-    db: Database, learner: Learner, *, text: str = "what I learnt", prompt: bool = True
+    db: Database, learner: Learner, *, text: str = "what I learnt", prompt: bool = True, case: bool = True
 ) -> None:
     """A row of the learner's in each table of theirs: a planned intervention and a reply
     (whose payload holds `text`), progress, a reflection answered with `text`, an invite, an
@@ -139,9 +146,22 @@ async def add_history(
         response = Response(
             enrolment_id=enrolment_id, intervention_id="r1", kind="reflection", text=text, created_at=NOW
         )
-        invite = Invite(
-            token_hash=f"{number:064x}", enrolment_id=enrolment_id, expires_at=LATER, created_at=NOW
-        )
-        session.add_all([planned, reply, progress, response, invite])
+        session.add_all([planned, reply, progress, response])
+        # Written as every schema since 0003 has it (no person_id): the migration tests seed with it.
+        invite = "INSERT INTO invites (token_hash, enrolment_id, expires_at, created_at)"
+        invite += " VALUES (:token, :enrolment, :expires, :now)"
+        values = {"token": f"{number:064x}", "enrolment": enrolment_id, "expires": LATER, "now": NOW}
+        await session.exec(sql(invite), params=values)  # type: ignore[call-overload]
         if prompt:  # there is no prompts table before migration 0005
             session.add(Prompt(person_id=person_id, delivery_key=f"i:{number}", kind="text", opened_at=NOW))
+        if case:  # nor coach cases before 0006
+            asked = CoachCase(
+                cohort_id="c1", person_id=person_id, status="open", description=text, opened_at=NOW
+            )
+            session.add(asked)
+            await session.flush()
+            assert asked.id is not None
+            said = CaseMessage(
+                case_id=asked.id, author_id=person_id, author_role="learner", text=text, written_at=NOW
+            )
+            session.add(said)

@@ -141,7 +141,12 @@ def test_every_table_but_persons_belongs_to_a_person_through_a_link() -> None:
 
 
 def test_columns_of_a_category() -> None:
-    assert personal_data.columns(Category.FREE_TEXT) == (("responses", "text"), ("deliveries", "payload"))
+    assert personal_data.columns(Category.FREE_TEXT) == (
+        ("case_messages", "text"),
+        ("coach_cases", "description"),
+        ("responses", "text"),
+        ("deliveries", "payload"),
+    )
     assert ("persons", "email") in personal_data.columns(Category.IDENTITY)
     assert personal_data.table("responses").links == (personal_data.ENROLMENT,)
     with pytest.raises(KeyError):
@@ -219,6 +224,11 @@ async def test_deleting_a_manager_empties_the_link_of_the_enrolments_they_manage
 
 async def test_find_text_finds_a_canary_in_text_and_in_json(database: Database) -> None:
     await add_history(database, await add_learner(database), text="a canary ✓ in the mine")
-    assert await find_text(database, "canary ✓") == [("deliveries", "payload"), ("responses", "text")]
+    assert await find_text(database, "canary ✓") == [
+        ("case_messages", "text"),
+        ("coach_cases", "description"),
+        ("deliveries", "payload"),
+        ("responses", "text"),
+    ]
     assert await find_text(database, "a dove") == []
-    assert await find_text(database, "learner") == [("persons", "email")]
+    assert await find_text(database, "@example.com") == [("persons", "email")]
