@@ -11,6 +11,7 @@ be scripted through stdin and read back from stdout.
 from __future__ import annotations
 
 import itertools
+import re
 import uuid
 from datetime import tzinfo
 from typing import TextIO
@@ -75,7 +76,7 @@ class ConsoleAdapter:
         return await self._handler(inbound)
 
     def _print_plain(self, stamp: str, message: Outbound) -> None:
-        lines = [f"[{stamp}] Coachbot:", message.text]
+        lines = [f"[{stamp}] Coachbot:", _unescaped(message.text)]
         lines += [f"[image: {image}]" for image in message.images]
         lines += [f"  [{key}] {choice.label}" for key, choice in _keyed(message.choices)]
         self._output.write("\n".join(lines) + "\n\n")
@@ -88,6 +89,19 @@ class ConsoleAdapter:
             self._console.print(f"[dim]image: {image}[/dim]")
         for key, choice in _keyed(message.choices):
             self._console.print(f"  [bold][{key}][/bold] {choice.label}")
+
+
+# The plain console prints Markdown as written, but a backslash escape is no markup a reader should
+# see: it is how text a person wrote for another keeps its characters (bot.domain.text.verbatim).
+# So escapes are resolved (an escaped line break is a line break) outside code, where a backslash
+# is itself. Code is found by its backticks, not by a full parse: our Markdown rarely has any.
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~\n])")
+_CODE = re.compile(r"((?<!\\)```.*?```|(?<!\\)`[^`\n]*`)", re.DOTALL)
+
+
+def _unescaped(markdown: str) -> str:
+    parts = _CODE.split(markdown)  # odd indexes are the code
+    return "".join(part if index % 2 else _ESCAPE.sub(r"\1", part) for index, part in enumerate(parts))
 
 
 def _keyed(choices: tuple[Choice, ...]) -> list[tuple[str, Choice]]:

@@ -5,6 +5,12 @@ Program Markdown becomes `mrkdwn` section blocks (`**bold**` -> `*bold*`, `*ital
 as Slack requires. Public `http(s)` images become image blocks; local images are left out of the
 text because the adapter uploads them as files (their alt text is returned for that upload).
 
+mrkdwn has no escapes: `*`, `_`, `~`, a backtick or a leading `>` is markup wherever it stands. So
+a paragraph of plain text in which the author escaped a character (as `bot.domain.text.verbatim`
+escapes everything a person wrote for another) becomes a `plain_text` section, which Slack shows
+as it is. Inside a list or quote there is no plain text, only mrkdwn: there the characters are
+escaped for Slack but its markers stay markup.
+
 Slack's limits shape the output: a section holds at most 3,000 characters and a message at most
 50 blocks, so a long text becomes several sections and, if need be, several messages; the choice
 buttons (an actions block, at most 25 buttons each) always go in the last message.
@@ -13,6 +19,7 @@ buttons (an actions block, at most 25 buttons each) always go in the last messag
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +40,11 @@ FALLBACK_LIMIT = 4000
 CHOICE_ACTION_PREFIX = "choice-"
 CHOICE_BLOCK_PREFIX = "choices-"
 
-_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
+# Without text_join an escaped character stays its own token (text_special), so a paragraph the
+# author escaped can be told apart from one that merely contains the same characters.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("strikethrough").disable("text_join")
+_LITERAL_INLINE = frozenset({"text", "text_special", "softbreak", "hardbreak"})
+_FULL_WIDTH_MARKERS = re.compile("[＊＿｀＞]")
 _PUBLIC_URL = re.compile(r"^https?://", re.IGNORECASE)
 _T = TypeVar("_T")
 _RENDERED_KEPT = 512  # distinct messages whose rendering is kept (a programme has a few hundred)
@@ -61,7 +72,14 @@ class _Image:
     alt: str
 
 
-_Piece = str | _Image | None  # mrkdwn text, an image block, or a divider (None)
+@dataclass(frozen=True, slots=True)
+class _Plain:
+    """A paragraph of literal text, for a plain_text section."""
+
+    text: str
+
+
+_Piece = str | _Plain | _Image | None  # mrkdwn text, plain text, an image block, or a divider (None)
 
 
 def escape(text: str) -> str:
@@ -93,7 +111,7 @@ def _render_message(markdown: str, choices: tuple[Choice, ...]) -> RenderedMessa
 
 def to_mrkdwn(markdown: str) -> str:
     """Markdown as one mrkdwn string (for short texts: App Home sections, notices)."""
-    return "\n\n".join(p for p in _Renderer().pieces(markdown) if isinstance(p, str))
+    return "\n\n".join(_as_mrkdwn(p) for p in _Renderer().pieces(markdown) if isinstance(p, str | _Plain))
 
 
 def mrkdwn_sections(mrkdwn: str) -> list[Block]:
@@ -145,22 +163,25 @@ def _context(mrkdwn: str) -> Block:
 
 
 def _content_blocks(pieces: Iterable[_Piece]) -> Iterator[Block]:
-    texts: list[str] = []
-    for piece in pieces:
-        if isinstance(piece, str):
-            texts.append(piece)
-            continue
-        yield from _sections(texts)
-        texts = []
-        if piece is None:
-            yield {"type": "divider"}
-        else:
-            yield {"type": "image", "image_url": piece.url, "alt_text": _clip(piece.alt or "image", 2000)}
-    yield from _sections(texts)
+    for _, run in itertools.groupby(pieces, key=type):
+        yield from _run_blocks(list(run))
 
 
-def _sections(texts: Sequence[str]) -> Iterator[Block]:
-    """Pack consecutive text pieces into as few sections as fit under the section limit."""
+def _run_blocks(run: Sequence[_Piece]) -> Iterator[Block]:
+    """The blocks of a run of pieces of one kind: consecutive texts share sections."""
+    yield from _sections([piece for piece in run if isinstance(piece, str)])
+    yield from _sections([piece.text for piece in run if isinstance(piece, _Plain)], kind="plain_text")
+    yield from (_media_block(piece) for piece in run if piece is None or isinstance(piece, _Image))
+
+
+def _media_block(piece: _Image | None) -> Block:
+    if piece is None:
+        return {"type": "divider"}
+    return {"type": "image", "image_url": piece.url, "alt_text": _clip(piece.alt or "image", 2000)}
+
+
+def _sections(texts: Sequence[str], *, kind: str = "mrkdwn") -> Iterator[Block]:
+    """Pack consecutive text pieces into as few sections of `kind` as fit under the section limit."""
     current = ""
     for text in texts:
         for part in _split(text, SECTION_LIMIT):
@@ -168,14 +189,14 @@ def _sections(texts: Sequence[str]) -> Iterator[Block]:
             if len(joined) <= SECTION_LIMIT:
                 current = joined
                 continue
-            yield _section(current)
+            yield _section(current, kind)
             current = part
     if current:
-        yield _section(current)
+        yield _section(current, kind)
 
 
-def _section(mrkdwn: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn}}
+def _section(text: str, kind: str) -> Block:
+    return {"type": "section", "text": {"type": kind, "text": text}}
 
 
 def _split(text: str, limit: int) -> Iterator[str]:
@@ -200,9 +221,18 @@ def _entity_safe(text: str, cut: int) -> int:
 
 
 def _to_message(blocks: Sequence[Block], choices: Sequence[Choice]) -> SlackMessage:
-    texts = [block["text"]["text"] for block in blocks if block["type"] == "section"]
+    texts = [_fallback(block["text"]) for block in blocks if block["type"] == "section"]
     fallback = "\n\n".join(texts) or " / ".join(escape(choice.label) for choice in choices) or " "
     return SlackMessage(text=_clip(fallback, FALLBACK_LIMIT), blocks=tuple(blocks))
+
+
+def _fallback(text: Mapping[str, str]) -> str:
+    # The message's `text` (notifications, screen readers) is mrkdwn, also for plain sections.
+    return escape(text["text"]) if text["type"] == "plain_text" else text["text"]
+
+
+def _as_mrkdwn(piece: str | _Plain) -> str:
+    return escape(piece.text) if isinstance(piece, _Plain) else piece
 
 
 def _chunks(items: Sequence[_T], size: int) -> Iterator[list[_T]]:
@@ -226,6 +256,8 @@ class _Renderer:
 
     def _block(self, node: SyntaxTreeNode) -> list[_Piece]:
         kind = node.type
+        if kind == "paragraph" and _is_literal(node):
+            return [_Plain(_literal_text(node))]
         if kind in ("paragraph", "heading"):
             return self._paragraph(node, bold=kind == "heading")
         if kind in ("bullet_list", "ordered_list"):
@@ -267,7 +299,7 @@ class _Renderer:
                 if isinstance(piece, _Image):
                     lines.append(f"<{escape(piece.url)}|{escape(piece.alt or piece.url)}>")
                 elif piece is not None:
-                    lines.append(piece)
+                    lines.append(_as_mrkdwn(piece))
         return lines
 
     def _list(self, node: SyntaxTreeNode, *, depth: int) -> str:
@@ -291,7 +323,7 @@ class _Renderer:
 
     def _inline_node(self, node: SyntaxTreeNode, *, in_strong: bool) -> list[str | _Image]:
         kind = node.type
-        if kind == "text":
+        if kind in ("text", "text_special"):
             return [escape(node.content)]
         if kind == "softbreak":
             return [" "]
@@ -320,6 +352,24 @@ class _Renderer:
         # A local file is uploaded by the adapter; the text keeps no dangling reference.
         self.image_alts[src] = alt
         return []
+
+
+def _inline_children(paragraph: SyntaxTreeNode) -> list[SyntaxTreeNode]:
+    return paragraph.children[0].children if paragraph.children else []
+
+
+def _is_literal(paragraph: SyntaxTreeNode) -> bool:
+    """Plain text (no emphasis, code or link) in which the author escaped a character or which
+    holds a full-width marker: Slack reads `＊`, `＿`, `｀` and a leading `＞` as markup too."""
+    inline = _inline_children(paragraph)
+    if not all(node.type in _LITERAL_INLINE for node in inline):
+        return False
+    return any(node.info == "escape" or _FULL_WIDTH_MARKERS.search(node.content) for node in inline)
+
+
+def _literal_text(paragraph: SyntaxTreeNode) -> str:
+    breaks = {"softbreak": " ", "hardbreak": "\n"}
+    return "".join(breaks.get(node.type, node.content) for node in _inline_children(paragraph)).strip()
 
 
 def _flatten(segments: Sequence[str | _Image]) -> str:
