@@ -51,6 +51,33 @@ MESSAGES: dict[str, str] = {
         "Hi {name}! You are a manager of learners in {cohorts}. They get their programme from "
         "me between the classroom sessions. A weekly summary for you is not available yet."
     ),
+    # What a learner who asked for a coach may expect (bot/flows/expectation.py).
+    "coach.expect.today": (
+        "A coach usually answers within {duration}, so expect an answer before {time} today."
+    ),
+    "coach.expect.later": "A coach usually answers within {duration}, so expect an answer by {when}.",
+    "coach.expect.because": (
+        "A coach usually answers within {duration}; {reason}, so expect an answer by {when}."
+    ),
+    "coach.expect.hours.one": "{count} working hour",
+    "coach.expect.hours.other": "{count} working hours",
+    "coach.expect.decimal_mark": ".",
+    "coach.expect.reason.evening": "it is evening now",
+    "coach.expect.reason.day_off": "it is {weekday}",
+    "coach.expect.reason.holiday": "today is a day off",
+    "coach.expect.reason.weekend_between": "the weekend comes in between",
+    "coach.expect.reason.day_off_between": "a day off comes in between",
+    "coach.expect.reason.days_off_between": "days off come in between",
+    "coach.expect.when.tomorrow_morning": "tomorrow morning",
+    "coach.expect.when.tomorrow_afternoon": "tomorrow afternoon",
+    "coach.expect.when.day_morning": "{weekday} morning",
+    "coach.expect.when.day_afternoon": "{weekday} afternoon",
+    "coach.expect.when.date_morning": "the morning of {weekday} {day} {month}",
+    "coach.expect.when.date_afternoon": "the afternoon of {weekday} {day} {month}",
+    "coach.expect.weekdays": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday",
+    "coach.expect.months": (
+        "January February March April May June July August September October November December"
+    ),
     "fallback": (
         "I didn't quite get that. When I ask you a question I'll tell you how to answer. "
         "Type /help to see what you can ask me."

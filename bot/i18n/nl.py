@@ -54,6 +54,36 @@ MESSAGES: dict[str, str] = {
         "Hoi {name}! Je bent leidinggevende van deelnemers in {cohorts}. Zij krijgen hun programma "
         "van mij tussen de klassikale sessies door. Een wekelijks overzicht voor jou is er nog niet."
     ),
+    # Wat een deelnemer die om een coach vroeg mag verwachten (bot/flows/expectation.py).
+    "coach.expect.today": (
+        "Een coach reageert meestal binnen {duration}, "
+        "dus je kunt vandaag vóór {time} een antwoord verwachten."
+    ),
+    "coach.expect.later": (
+        "Een coach reageert meestal binnen {duration}, dus je kunt {when} een antwoord verwachten."
+    ),
+    "coach.expect.because": (
+        "Een coach reageert meestal binnen {duration}. {reason}, dus je kunt {when} een antwoord verwachten."
+    ),
+    "coach.expect.hours.one": "{count} werkuur",
+    "coach.expect.hours.other": "{count} werkuren",
+    "coach.expect.decimal_mark": ",",
+    "coach.expect.reason.evening": "Het is nu avond",
+    "coach.expect.reason.day_off": "Het is {weekday}",
+    "coach.expect.reason.holiday": "Vandaag is een vrije dag",
+    "coach.expect.reason.weekend_between": "Het weekend zit ertussen",
+    "coach.expect.reason.day_off_between": "Er zit een vrije dag tussen",
+    "coach.expect.reason.days_off_between": "Er zitten vrije dagen tussen",
+    "coach.expect.when.tomorrow_morning": "morgenochtend",
+    "coach.expect.when.tomorrow_afternoon": "morgenmiddag",
+    "coach.expect.when.day_morning": "{weekday}ochtend",
+    "coach.expect.when.day_afternoon": "{weekday}middag",
+    "coach.expect.when.date_morning": "{weekday} {day} {month} 's ochtends",
+    "coach.expect.when.date_afternoon": "{weekday} {day} {month} 's middags",
+    "coach.expect.weekdays": "maandag dinsdag woensdag donderdag vrijdag zaterdag zondag",
+    "coach.expect.months": (
+        "januari februari maart april mei juni juli augustus september oktober november december"
+    ),
     "fallback": (
         "Dat begreep ik niet helemaal. Als ik je iets vraag, zeg ik erbij hoe je antwoordt. "
         "Typ /help om te zien wat je me kunt vragen."
