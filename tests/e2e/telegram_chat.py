@@ -111,6 +111,12 @@ class TelegramChat:
             also=lambda: len(self.api.callback_answers) >= answered and len(self.edits()) >= edits,
         )
 
+    async def finish_kickoff(self) -> None:
+        """Answer every statement of the kick-off test (its third option each time)."""
+        while (keyboard := self.keyboard()) is not None and keyboard[1][0].value.startswith("a:"):
+            message_id, buttons = keyboard
+            await self.press(message_id, buttons[2].value, replies=1)
+
     async def live_until(self, moment: datetime) -> list[str]:
         """Let time pass until `moment` and send what fell due: what the learner sees arrive."""
         seen = len(self.texts())

@@ -158,10 +158,11 @@ async def test_opening_the_home_shows_progress_what_comes_next_and_the_menu(slac
     progress = section(view, "Je voortgang")
     assert "Gedaan: 0 van de 24 onderdelen van je leerpad" in progress
     assert "Wacht op jou: 1" in progress  # the kick-off test, sent and not yet done
+    # ("Jouw leerdoel" follows the kick-off test once it is finished, so it is not planned yet)
     assert section(view, "Hierna").splitlines()[1:] == [
-        "• di 5 jan, 09:00: Jouw leerdoel",
         "• ma 11 jan, 08:30: Neem een voorbeeld mee naar sessie 1",
         "• wo 13 jan, 09:00: Het SBI-model in het kort",
+        "• do 14 jan, 13:00: Waarneming of interpretatie?",
     ]
     assert "• ☐ Feedback aan je leidinggevende" in section(view, "Je keuzemodules")
     assert buttons(view)[f"m:{FEEDBACK_UP}"] == "Kies: Feedback aan je leidinggevende"
@@ -178,9 +179,12 @@ async def test_an_english_learner_sees_an_english_home_in_their_own_timezone(sla
 
     assert texts(view)[0] == "Feedback geven en ontvangen"  # the programme's own words stay
     assert "Done: 0 of 24 parts of your path" in section(view, "Your progress")
-    # a day after he started (08:00 in London), moved into his send window (from 08:30), shown
-    # in London time: Anna, who started at the same moment in Amsterdam, has it at 09:00
-    assert section(view, "Coming up").splitlines()[1] == "• Tue 5 Jan, 08:30: Jouw leerdoel"
+    # the day before the first session at 07:30 Amsterdam time, moved into his send window
+    # (from 08:30 London time), shown in London time
+    assert (
+        section(view, "Coming up").splitlines()[1]
+        == "• Mon 11 Jan, 08:30: Neem een voorbeeld mee naar sessie 1"
+    )
     assert buttons(view)[f"m:{FEEDBACK_UP}"] == "Add: Feedback aan je leidinggevende"
 
 
@@ -211,15 +215,15 @@ async def test_a_delivered_intervention_moves_what_comes_next(slack: Workspace) 
     await slack.write(ANNA_SLACK, "hallo")
     published = slack.publishes_to(ANNA_SLACK)
 
-    slack.clock.advance(timedelta(days=1))  # Tuesday 09:00: "Jouw leerdoel" falls due
+    slack.clock.advance(timedelta(days=7, minutes=-30))  # Mon 11 Jan 08:30: the preparation falls due
     assert await slack.app.dispatcher.run_due() == 1
     await slack.settle()
 
     assert slack.publishes_to(ANNA_SLACK) == published + 1
     view = slack.home_of(ANNA_SLACK)
     coming = section(view, "Hierna")
-    assert "Jouw leerdoel" not in coming
-    assert coming.splitlines()[1] == "• ma 11 jan, 08:30: Neem een voorbeeld mee naar sessie 1"
+    assert "Neem een voorbeeld mee" not in coming
+    assert coming.splitlines()[1] == "• wo 13 jan, 09:00: Het SBI-model in het kort"
     assert "Wacht op jou: 2" in section(view, "Je voortgang")
 
 

@@ -93,6 +93,7 @@ async def test_a_reflection_is_stored_privately_and_acknowledged(
         caplog.set_level(logging.DEBUG, logger=ours)
     goal = programs["delegation"].intervention("your-goal")
     await telegram_en.join(ALEX, first_name="Alex")
+    await telegram_en.finish_kickoff()  # the goal question follows the finished insight test
     arrived = await telegram_en.live_until(await _due_at(telegram_en, goal.id))
     assert arrived[-1].startswith(f"{goal.title}\n\n")
     assert arrived[-1].endswith("Type your answer as a message. Only you can read it back, with /journal.")
@@ -165,7 +166,8 @@ async def test_nothing_arrives_while_paused_and_resume_offers_what_was_missed(
     assert said[0] == translate("nl", "resume.done")
     message_id, buttons = _keyboard(telegram)
     missed = [program.intervention(button.value.removeprefix("c:")) for button in buttons]
-    assert [item.id for item in missed] == ["leerdoel", "voorbereiding-s1", "sbi-model", "quiz-waarnemen"]
+    # ("leerdoel" follows the kick-off test once finished: Anna paused before finishing it)
+    assert [item.id for item in missed] == ["voorbereiding-s1", "sbi-model", "quiz-waarnemen"]
     assert all(item.required for item in missed)
     intro = translate("nl", "catch_up.intro", count=len(missed))
     assert said[1] == intro + "\n\n" + "\n".join(f"• {item.title}" for item in missed)
