@@ -14,6 +14,7 @@ from bot.adapters.base import ChatAdapter, ReportsMembership, ShowsHome
 from bot.dispatcher import SENDING_LEASE, Dispatcher
 from bot.domain.directory import EmailDirectory
 from bot.domain.messages import Platform
+from bot.flows.coaching import chase_cases, coaching_kinds
 from bot.flows.conversation import Conversation
 from bot.flows.kinds import journey_kinds
 from bot.flows.routing import journey_rules
@@ -48,7 +49,7 @@ class App:
         self.adapters: dict[Platform, ChatAdapter] = {adapter.platform: adapter for adapter in adapters}
         self.home = self._home_refresher()
         home_changed = self.home.changed if self.home is not None else lambda _person_id: None
-        self.kinds = DeliveryKinds(journey_kinds(self.programs))
+        self.kinds = DeliveryKinds([*journey_kinds(self.programs), *coaching_kinds(self.programs)])
         self.dispatcher = Dispatcher(
             database=self.database,
             adapters=self.adapters,
@@ -131,10 +132,19 @@ class App:
             database=self.database, programs=self.programs, clock=self.clock, publishers=publishers
         )
 
+    async def chase_cases(self) -> int:
+        """Remind coaches of waiting learners (bot/flows/coaching.py); the reminders written."""
+        async with self.database.transaction() as session:
+            written = await chase_cases(session, now=self.clock.now())
+        if written:
+            self.dispatcher.wake()
+        return written
+
     def _jobs(self) -> list[IntervalJob]:
         interval = self.settings.dispatch_interval_seconds
         return [
             IntervalJob(id="dispatch", run=self.dispatcher.run_due, seconds=interval),
             IntervalJob(id="requeue-stale", run=self.dispatcher.requeue_stale, seconds=60.0),
+            IntervalJob(id="chase-cases", run=self.chase_cases, seconds=60.0),
             *(IntervalJob(id=m.job_id, run=m.sweep, seconds=SWEEP_INTERVAL_SECONDS) for m in self.matchers),
         ]

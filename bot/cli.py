@@ -134,8 +134,33 @@ def outbox(
         typer.echo(line)
 
 
+@app.command("cases")
+def cases(
+    cohort: Annotated[str | None, typer.Option("--cohort", help="Only this cohort's cases")] = None,
+    unfinished: Annotated[bool, typer.Option("--open", help="Only cases not closed yet")] = False,
+    output: Annotated[str, typer.Option("--format", help="table or csv")] = "table",
+) -> None:
+    """Coach cases: who asked, when, who claimed it, how soon a coach answered, status and
+    rating. Never what was written."""
+    if output not in ("table", "csv"):
+        typer.echo("coachbot: --format must be table or csv", err=True)
+        raise typer.Exit(2)
+    settings = _settings()
+
+    async def rows(database: Database) -> list[list[str]]:
+        return await reports.case_rows(database, cohort_id=cohort, unfinished=unfinished)
+
+    found = _run(_with_database(settings, rows))
+    if output == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerows([list(reports.CASE_COLUMNS), *found])
+        return
+    for line in reports.render_cases(found):
+        typer.echo(line)
+
+
 # The commands shown in Telegram's menu, in this order; descriptions are i18n `command.<name>`.
-MENU_COMMANDS = ("start", "menu", "progress", "journal", "pause", "resume", "language", "help")
+MENU_COMMANDS = ("start", "menu", "progress", "journal", "coach", "pause", "resume", "language", "help")
 
 
 @dataclass(frozen=True, slots=True)

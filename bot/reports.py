@@ -1,4 +1,5 @@
-"""Read-only views for operators and trainers: cohort list, learners' timelines and the outbox.
+"""Read-only views for operators and trainers: cohort list, learners' timelines, the outbox and
+coach cases.
 
 Each reads in `Database.read()`: a report answers at once while the bot or an import writes."""
 
@@ -9,8 +10,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import CoachbotError
+from bot.storage import cases
 from bot.storage.db import Database
-from bot.storage.models import Cohort, Enrolment, Person
+from bot.storage.models import CoachCase, Cohort, Enrolment, Person
 from bot.storage.outbox import FAILED, deliveries_for
 from bot.storage.outbox_status import OutboxStatus, RecordedError, outbox_status
 from bot.storage.repository import (
@@ -103,6 +105,48 @@ async def outbox_lines(database: Database, *, now: datetime, cohort_id: str | No
             raise CoachbotError(f"there is no cohort {cohort_id!r} (see `coachbot cohort list`)")
         status = await outbox_status(session, now=now, cohort_id=cohort_id)
     return render_outbox(status)
+
+
+CASE_COLUMNS = ("id", "cohort", "learner", "opened", "claimed by", "first response", "status", "rating")
+
+
+async def case_rows(
+    database: Database, *, cohort_id: str | None = None, unfinished: bool = False
+) -> list[list[str]]:
+    """What `coachbot cases` lists, one row per case (CASE_COLUMNS): who, when, how fast, how
+    it was rated; never the description or the messages."""
+    async with database.read() as session:
+        if cohort_id is not None and await session.get(Cohort, cohort_id) is None:
+            raise CoachbotError(f"there is no cohort {cohort_id!r} (see `coachbot cohort list`)")
+        found = await cases.all_cases(session, cohort_id=cohort_id, unfinished_only=unfinished)
+        names = {person.id: person.name for person in await _people(session, found)}
+    return [_case_row(case, names) for case in found]
+
+
+def _case_row(case: CoachCase, names: Mapping[int | None, str]) -> list[str]:
+    answered = case.first_answer_at - case.opened_at if case.first_answer_at is not None else None
+    return [
+        str(case.id),
+        case.cohort_id,
+        names.get(case.person_id, "?"),
+        _utc_text(case.opened_at),
+        names.get(case.coach_id, "") if case.coach_id is not None else "",
+        age_text(answered) if answered is not None else "",
+        case.status,
+        str(case.rating) if case.rating is not None else "",
+    ]
+
+
+async def _people(session: Session, found: list[CoachCase]) -> list[Person]:
+    ids = {case.person_id for case in found} | {case.coach_id for case in found if case.coach_id is not None}
+    people = [await session.get(Person, person_id) for person_id in sorted(ids)]
+    return [person for person in people if person is not None]
+
+
+def render_cases(rows: list[list[str]]) -> list[str]:
+    if not rows:
+        return ["No coach cases."]
+    return _aligned([list(CASE_COLUMNS), *rows], numeric_from=None)
 
 
 def render_outbox(status: OutboxStatus) -> list[str]:

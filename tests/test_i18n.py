@@ -13,7 +13,7 @@ def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-SAME_IN_BOTH = {"button.later"}  # "Later" is Dutch too
+SAME_IN_BOTH = {"button.later", "coach.role.coach"}  # "Later" and "coach" are Dutch too
 
 
 def _words(text: str) -> str:

@@ -149,7 +149,7 @@ class Conversation:
             if not await events.record_event(session, platform=platform, event_id=inbound.event_id, now=now):
                 log.info("duplicate event %s:%s ignored", platform, inbound.event_id)
                 return _Handled(InboundAck(accepted=False))
-            turn = Turn(session=session, now=now, language="nl")
+            turn = Turn(session=session, now=now, language="nl", programs=self._programs)
             person = await self._identify(turn, inbound, lookup)
             event = None
             if person is not None:
@@ -162,7 +162,7 @@ class Conversation:
             await _write_replies(turn, key=key, to=inbound.identity, person=person, enrolment_id=enrolment_id)
         changed = event.actor.person_id if event is not None and event.changed else None
         ack = InboundAck(accepted=turn.accepted, notice=turn.notice, chosen_label=turn.chosen_label)
-        return _Handled(ack, replied=bool(turn.replies), changed_person=changed)
+        return _Handled(ack, replied=bool(turn.replies) or turn.enqueued, changed_person=changed)
 
     async def _identify(self, turn: Turn, inbound: Inbound, lookup: _Lookup | None) -> Person | None:
         """The person behind the account, linking a new account where a roster knows it; a

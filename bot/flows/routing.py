@@ -3,6 +3,10 @@
     typed-choice   a console user typed an open choice's number (or label): it is pressed
     start          a learner's first message starts the journey; one whose greeting waits
                    is greeted now
+    coach-desk     a coach claims, answers, lists and closes cases (bot/flows/coaching.py)
+    case-text      a learner's text while their case is unfinished: its description, or a
+                   message for their coach
+    ask-for-coach  /coach, its buttons, and plain words asking for a person (confirmed first)
     paused         a paused learner may use a few commands only
     press          a learner pressed a button
     command        a learner's /command
@@ -19,7 +23,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from bot.flows import answers, choices, menu, onboarding, progress
+from bot.domain.messages import Choice
+from bot.flows import answers, choices, coaching, menu, onboarding, progress
 from bot.flows.planning import replan
 from bot.flows.rules import Event, Rules
 from bot.flows.turn import Learner, Turn
@@ -39,6 +44,9 @@ def journey_rules() -> Rules:
         [
             ("typed-choice", typed_choice),
             ("start", start_journey),
+            ("coach-desk", coaching.coach_desk),
+            ("case-text", coaching.case_text),
+            ("ask-for-coach", coaching.learner_asks),
             ("paused", paused),
             ("press", press),
             ("command", command),
@@ -218,7 +226,7 @@ def _ask_again(turn: Turn, prompt: Prompt) -> None:
 
 
 async def _help(turn: Turn) -> None:
-    turn.say("help")
+    turn.say("help", choices=(Choice(turn.text("help.coach"), coaching.ASK),))
 
 
 async def _pause(turn: Turn, learner: Learner) -> None:

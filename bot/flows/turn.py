@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -55,6 +56,8 @@ class Turn:
     accepted: bool = True  # False: a duplicate, or a press on an old keyboard
     notice: str | None = None  # short text for the platform's acknowledgement of a press
     chosen_label: str | None = None  # what the pressed button said, to show in its place
+    enqueued: bool = False  # rows for other people were written (a relay): the dispatcher wakes
+    programs: Mapping[str, Program] = field(default_factory=dict)  # the loaded programmes, by id
 
     def say(self, key: str, /, *, choices: tuple[Choice, ...] = (), **values: object) -> None:
         self.replies.append(Reply(translate(self.language, key, **values), choices))

@@ -21,6 +21,7 @@ MESSAGES: dict[str, str] = {
     "command.menu": "Choose your optional modules",
     "command.progress": "What you have done and what is coming",
     "command.journal": "Read your reflections again",
+    "command.coach": "Talk to a human coach",
     "command.pause": "Pause messages for a while",
     "command.resume": "Continue after a pause",
     "command.language": "Switch language: /language nl or en",
@@ -37,6 +38,7 @@ MESSAGES: dict[str, str] = {
         "- /journal: read your reflections again\n"
         "- /pause and /resume: take a break from messages, and come back\n"
         "- /language nl or /language en: switch language\n"
+        "- /coach: talk to a human coach\n"
         "- /help: this list\n\n"
         "When I ask a reflection question, just type your answer."
     ),
@@ -44,8 +46,8 @@ MESSAGES: dict[str, str] = {
     "choice.none_open": "There is no option {typed}: no question of mine is waiting for an answer right now.",
     "role.coach": (
         "Hi {name}! You are a coach of {cohorts}. Your learners get their programme from me "
-        "between the classroom sessions. Handing their questions to you in this chat is not "
-        "available yet."
+        "between the classroom sessions. When one of them asks for a coach, I post the question "
+        "here with a Claim button; /cases lists the questions you have taken."
     ),
     "role.manager": (
         "Hi {name}! You are a manager of learners in {cohorts}. They get their programme from "
@@ -166,4 +168,83 @@ MESSAGES: dict[str, str] = {
     "home.paused": "Your messages are paused. Type /resume to continue.",
     "home.menu": "Your optional modules",
     "home.menu.later": "You can choose modules once your programme is running and not paused.",
+    "help.coach": "Talk to a coach",
+    "coach.confirm": "Would you like to talk to a coach? I'll pass your question on to a real person.",
+    "coach.yes": "Yes, please",
+    "coach.no": "No, not now",
+    "coach.not_now": "Fine. Type /coach if you do want to talk to someone.",
+    "coach.describe": (
+        "I'll find you a coach. What is it about? One line is enough; you can also skip this."
+    ),
+    "coach.skip": "Skip",
+    "coach.share": (
+        "May the coach read your last {count} reflections? It helps them understand your question. "
+        "Without your yes, the coach does not see them."
+    ),
+    "coach.share.yes": "Yes, share them",
+    "coach.share.no": "No, don't share",
+    "coach.opened": "Your question is with the coaches now. Whoever takes it will talk to you here.",
+    "coach.no_coaches": (
+        "Your group has no coach yet, so I can't pass your question on. Please ask your trainer."
+    ),
+    "coach.waiting": (
+        "No coach has taken your question yet. As soon as someone does, you can talk to them here."
+    ),
+    "coach.already.asking": "You're already asking for a coach: please answer my question above.",
+    "coach.already.open": (
+        "Your question is already with the coaches; whoever takes it will answer here. "
+        "Type /coach end to withdraw it."
+    ),
+    "coach.already.claimed": (
+        "You're already talking to a coach: just type your message. Type /coach end to finish."
+    ),
+    "coach.none_open": "You have no open question for a coach.",
+    "coach.too_long": (
+        "That message is too long to pass on (over 4,000 characters). Could you say it more briefly, "
+        "or in a few messages?"
+    ),
+    "coach.nobody": "There is no coach to pass this on to right now.",
+    "coach.claim": "Claim",
+    "coach.claimed_label": "Claimed",
+    "coach.not_yours": "This question is from a group you are not a coach of.",
+    "coach.taken": "{coach} has already taken this question.",
+    "coach.claimed_by_you": (
+        "You've taken question #{case} from {learner}. What you type here goes to {learner}. "
+        "/cases lists your open questions, /reply NUMBER text answers another one, /close finishes."
+    ),
+    "coach.claimed": "Coach {coach} has taken your question. Just type your message for {coach} here.",
+    "coach.claimed_by_other": "Question #{case} from {learner} was taken by {coach}.",
+    "coach.cases.title": "**Your open questions**",
+    "coach.cases.line": "- #{case}: {learner}",
+    "coach.cases.none": "You have no open questions right now.",
+    "coach.no_such_case": "That question isn't open with you. Type /cases for your list.",
+    "coach.reply_usage": "To answer a question: /reply NUMBER your text (type /cases for the numbers).",
+    "coach.closed_by_you": "Question #{case} is closed.",
+    "coach.closed": (
+        "Coach {coach} has closed the conversation. How helpful was it, from 1 (not) to 5 (very)? "
+        "Your programme carries on now."
+    ),
+    "coach.ended": (
+        "Your conversation with the coach is closed. How helpful was it, from 1 (not) to 5 (very)? "
+        "Your programme carries on now."
+    ),
+    "coach.ended_by_learner": "{learner} has closed question #{case}.",
+    "coach.rated": "Thank you for rating it!",
+    "coach.role.learner": "learner",
+    "coach.role.coach": "coach",
+    "coach.post.title": "**New question #{case}** from {learner}",
+    "coach.post.progress": "{program}: {done} of {total} parts done, last active {last}",
+    "coach.post.about": "What it is about: {about}",
+    "coach.post.no_description": "(no description)",
+    "coach.post.reflections": "Shared reflections:",
+    "coach.chase": "Question #{case} from {learner} is still waiting for a coach. Could you take it?",
+    "coach.slow": (
+        "It is taking longer than usual for a coach to answer your question, sorry about that. "
+        "Your question is still waiting; you'll hear here as soon as someone takes it."
+    ),
+    "coach.lead": (
+        "Nobody has taken question #{case} from {learner}, twice the usual time. "
+        "Could you make sure someone takes it?"
+    ),
+    "coach.chase_claimed": "{learner} has been waiting a working day for your answer in question #{case}.",
 }

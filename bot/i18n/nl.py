@@ -22,6 +22,7 @@ MESSAGES: dict[str, str] = {
     "command.menu": "Kies je keuzemodules",
     "command.progress": "Wat je gedaan hebt en wat er komt",
     "command.journal": "Lees je reflecties terug",
+    "command.coach": "Praat met een echte coach",
     "command.pause": "Even geen berichten",
     "command.resume": "Verder na een pauze",
     "command.language": "Wissel van taal: /language nl of en",
@@ -41,6 +42,7 @@ MESSAGES: dict[str, str] = {
         "- /journal: lees je reflecties terug\n"
         "- /pause en /resume: even geen berichten, en weer verder\n"
         "- /language nl of /language en: wissel van taal\n"
+        "- /coach: praat met een echte coach\n"
         "- /help: dit overzicht\n\n"
         "Als ik je een reflectievraag stel, typ je gewoon je antwoord."
     ),
@@ -48,7 +50,8 @@ MESSAGES: dict[str, str] = {
     "choice.none_open": "Optie {typed} bestaat niet: er wacht nu geen vraag van mij op een antwoord.",
     "role.coach": (
         "Hoi {name}! Je bent coach van {cohorts}. Jouw deelnemers krijgen hun programma van mij "
-        "tussen de klassikale sessies door. Hun vragen in deze chat aan jou doorgeven kan nog niet."
+        "tussen de klassikale sessies door. Vraagt iemand van hen om een coach, dan zet ik de vraag "
+        "hier neer met een knop Oppakken; /cases toont de vragen die je hebt opgepakt."
     ),
     "role.manager": (
         "Hoi {name}! Je bent leidinggevende van deelnemers in {cohorts}. Zij krijgen hun programma "
@@ -173,4 +176,86 @@ MESSAGES: dict[str, str] = {
     "home.paused": "Je berichten staan op pauze. Typ /resume om verder te gaan.",
     "home.menu": "Je keuzemodules",
     "home.menu.later": "Je kiest modules zodra je programma loopt en niet op pauze staat.",
+    "help.coach": "Praat met een coach",
+    "coach.confirm": "Wil je met een coach praten? Dan geef ik je vraag door aan een echte persoon.",
+    "coach.yes": "Ja, graag",
+    "coach.no": "Nee, nu niet",
+    "coach.not_now": "Prima. Typ /coach als je toch iemand wilt spreken.",
+    "coach.describe": (
+        "Ik zoek een coach voor je. Waar gaat het over? Eén regel is genoeg; je kunt dit ook overslaan."
+    ),
+    "coach.skip": "Overslaan",
+    "coach.share": (
+        "Mag de coach je laatste {count} reflecties lezen? Dat helpt om je vraag te begrijpen. "
+        "Zonder jouw ja ziet de coach ze niet."
+    ),
+    "coach.share.yes": "Ja, deel ze",
+    "coach.share.no": "Nee, niet delen",
+    "coach.opened": "Je vraag staat klaar voor de coaches. Wie hem oppakt, praat hier met je verder.",
+    "coach.no_coaches": (
+        "Je groep heeft nog geen coach, dus ik kan je vraag niet doorgeven. Vraag je trainer ernaar."
+    ),
+    "coach.waiting": (
+        "Er heeft nog geen coach op je vraag gereageerd. Zodra iemand hem oppakt, kun je hier "
+        "met die coach praten."
+    ),
+    "coach.already.asking": (
+        "Je bent al een vraag voor een coach aan het stellen: beantwoord mijn vraag hierboven."
+    ),
+    "coach.already.open": (
+        "Je vraag ligt al bij de coaches; wie hem oppakt, reageert hier. Typ /coach end om hem in te trekken."
+    ),
+    "coach.already.claimed": (
+        "Je praat al met een coach: typ gewoon je bericht. Typ /coach end om af te sluiten."
+    ),
+    "coach.none_open": "Je hebt geen open vraag aan een coach.",
+    "coach.too_long": (
+        "Dat bericht is te lang om door te geven (meer dan 4.000 tekens). Kun je het korter zeggen, "
+        "of in een paar berichten?"
+    ),
+    "coach.nobody": "Er is nu geen coach om dit aan door te geven.",
+    "coach.claim": "Oppakken",
+    "coach.claimed_label": "Opgepakt",
+    "coach.not_yours": "Dit is geen vraag uit een groep waarvan jij coach bent.",
+    "coach.taken": "{coach} heeft deze vraag al opgepakt.",
+    "coach.claimed_by_you": (
+        "Je hebt vraag #{case} van {learner} opgepakt. Wat je hier typt, gaat naar {learner}. "
+        "Met /cases zie je je open vragen, met /reply NUMMER tekst antwoord je op een andere, "
+        "met /close sluit je af."
+    ),
+    "coach.claimed": "Coach {coach} heeft je vraag opgepakt. Typ hier gewoon je bericht voor {coach}.",
+    "coach.claimed_by_other": "Vraag #{case} van {learner} is opgepakt door {coach}.",
+    "coach.cases.title": "**Je open vragen**",
+    "coach.cases.line": "- #{case}: {learner}",
+    "coach.cases.none": "Je hebt nu geen open vragen.",
+    "coach.no_such_case": "Die vraag staat niet bij jou open. Typ /cases voor je lijst.",
+    "coach.reply_usage": "Zo antwoord je op een vraag: /reply NUMMER je tekst (typ /cases voor de nummers).",
+    "coach.closed_by_you": "Vraag #{case} is afgesloten.",
+    "coach.closed": (
+        "Coach {coach} heeft het gesprek afgesloten. Hoe nuttig was het, van 1 (niet) tot 5 (heel)? "
+        "Je programma gaat nu weer verder."
+    ),
+    "coach.ended": (
+        "Je gesprek met de coach is afgesloten. Hoe nuttig was het, van 1 (niet) tot 5 (heel)? "
+        "Je programma gaat nu weer verder."
+    ),
+    "coach.ended_by_learner": "{learner} heeft vraag #{case} afgesloten.",
+    "coach.rated": "Dank je voor je beoordeling!",
+    "coach.role.learner": "deelnemer",
+    "coach.role.coach": "coach",
+    "coach.post.title": "**Nieuwe vraag #{case}** van {learner}",
+    "coach.post.progress": "{program}: {done} van {total} onderdelen gedaan, laatst actief {last}",
+    "coach.post.about": "Waar het over gaat: {about}",
+    "coach.post.no_description": "(geen omschrijving)",
+    "coach.post.reflections": "Gedeelde reflecties:",
+    "coach.chase": "Vraag #{case} van {learner} wacht nog op een coach. Kun jij hem oppakken?",
+    "coach.slow": (
+        "Het duurt langer dan normaal voordat een coach op je vraag reageert, sorry daarvoor. "
+        "Je vraag staat nog steeds klaar; je hoort het hier zodra iemand hem oppakt."
+    ),
+    "coach.lead": (
+        "Vraag #{case} van {learner} is na twee herinneringstermijnen nog door niemand opgepakt. "
+        "Wil jij zorgen dat iemand hem oppakt?"
+    ),
+    "coach.chase_claimed": "{learner} wacht sinds een werkdag op je antwoord in vraag #{case}.",
 }

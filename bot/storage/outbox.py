@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.storage.db import insert_ignoring
-from bot.storage.models import Delivery, Enrolment, Identity, Person
+from bot.storage.models import CoachCase, Delivery, Enrolment, Identity, Person
 from bot.storage.types import UTCDateTime
 
 PLANNED: Final = "planned"
@@ -47,6 +47,7 @@ _ROWS_PER_INSERT = 500
 _DELIVERIES: Final = SQLModel.metadata.tables["deliveries"]
 # What a row's payload says of the message itself; gone once it is sent (see `mark_sent`).
 MESSAGE_FIELDS: Final = ("text", "choices", "images")
+_CASE_UNFINISHED: Final = ("asking", "open", "claimed")  # bot/storage/cases.py UNFINISHED
 
 
 @dataclass(frozen=True, slots=True)
@@ -426,16 +427,27 @@ def _sendable(platforms: Collection[str] | None) -> ColumnElement[bool]:
         )
         .exists()
     )
+    # A learner talking to a coach gets no nudges meanwhile (bot/flows/coaching.py).
+    with_coach = (
+        select(CoachCase.id)
+        .where(
+            col(CoachCase.person_id) == col(Delivery.person_id), col(CoachCase.status).in_(_CASE_UNFINISHED)
+        )
+        .exists()
+    )
     active = or_(
         col(Delivery.enrolment_id).is_(None),
-        select(Enrolment.id)
-        .where(
-            col(Enrolment.id) == col(Delivery.enrolment_id),
-            col(Enrolment.active_since).is_not(None),
-            col(Enrolment.paused_at).is_(None),
-            col(Enrolment.removed_at).is_(None),
-        )
-        .exists(),
+        and_(
+            select(Enrolment.id)
+            .where(
+                col(Enrolment.id) == col(Delivery.enrolment_id),
+                col(Enrolment.active_since).is_not(None),
+                col(Enrolment.paused_at).is_(None),
+                col(Enrolment.removed_at).is_(None),
+            )
+            .exists(),
+            ~with_coach,
+        ),
     )
     # An answer goes to whoever wrote, on the platform they wrote from, paused or not.
     answer = and_(to_platform.is_not(None), served(to_platform))

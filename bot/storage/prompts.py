@@ -32,10 +32,19 @@ async def open_prompts(session: AsyncSession, person_id: int, *, kind: str | Non
 
 
 async def ask_choices(
-    session: AsyncSession, *, person_id: int, delivery_key: str, reply: Reply, now: datetime
+    session: AsyncSession,
+    *,
+    person_id: int,
+    delivery_key: str,
+    reply: Reply,
+    now: datetime,
+    shown_again: str | None = None,
 ) -> Reply:
     """Open a choices prompt for `reply` (sent as the outbox row `delivery_key`) and return it
-    with each choice's key. The same row asked twice (a send tried again) keeps its keys."""
+    with each choice's key. The same row asked twice (a send tried again) keeps its keys.
+
+    `shown_again` is what /start shows of it later, by default the whole message; a message
+    holding someone else's words (a coach's case post) keeps only its title here."""
     if not reply.choices:
         return reply
     found = await _prompt_for(session, delivery_key)
@@ -54,7 +63,7 @@ async def ask_choices(
             person_id=person_id,
             delivery_key=delivery_key,
             kind=CHOICES,
-            text=reply.text,
+            text=reply.text if shown_again is None else shown_again,
             choices=[[c.label, c.value, key] for c, key in zip(reply.choices, keys, strict=True)],
             opened_at=now,
         )

@@ -1,0 +1,246 @@
+"""Coach on demand (issue 15): a learner reaches a human coach, the coach claims the case, the
+two talk through the bot, and the case closes with a rating. The demo cohort: learner Anna,
+coach Carla Coach, manager Mark."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot.app import App
+from bot.domain.messages import Outbound
+from bot.i18n import translate
+from bot.storage import cases
+from bot.storage.db import Database
+from bot.storage.models import CoachCase, Delivery
+from content.model import Program
+from scheduler.clock import FrozenClock
+from tests.fakes.apps import app_on, demo_app
+from tests.fakes.memory_adapter import MemoryAdapter
+from tests.storage.seed import NOW, add_learner
+from tests.storage.text_search import find_text
+
+ANNA, CARLA, MARK = "anna@acme.example", "coach@acme.example", "mark@acme.example"
+ABOUT = "Ik loop vast met feedback aan mijn leidinggevende"
+
+
+@pytest.fixture
+async def app(tmp_path: Path, programs: dict[str, Program], clock: FrozenClock) -> AsyncIterator[App]:
+    async with demo_app(tmp_path, programs, clock, MemoryAdapter()) as running:
+        yield running
+
+
+class Chat:
+    """People writing to one running App over the console platform, and what each received."""
+
+    def __init__(self, app: App, clock: FrozenClock) -> None:
+        adapter = app.adapters["console"]
+        assert isinstance(adapter, MemoryAdapter)
+        self.app, self.adapter, self.clock = app, adapter, clock
+
+    async def say(self, who: str, text: str = "", *, choice: str | None = None) -> None:
+        await self.adapter.say(who, text, at=self.clock.now(), choice=choice)
+        await self.app.dispatcher.run_due()
+
+    def last_to(self, who: str) -> Outbound:
+        return [m for m in self.adapter.sent if m.recipient.external_id == who][-1]
+
+    def texts_to(self, who: str) -> list[str]:
+        return self.adapter.texts_to(who)
+
+    async def press(self, who: str, label: str) -> None:
+        """Press the button labelled `label` on the newest message to `who` that has one."""
+        for message in reversed([m for m in self.adapter.sent if m.recipient.external_id == who]):
+            for choice in message.choices:
+                if choice.label == label:
+                    await self.say(who, choice=choice.value)
+                    return
+        raise AssertionError(f"no button {label!r} for {who}")
+
+    async def case(self) -> CoachCase:
+        async with self.app.database.read() as session:
+            return (await session.exec(select(CoachCase))).one()
+
+
+@pytest.fixture
+def chat(app: App, clock: FrozenClock) -> Chat:
+    return Chat(app, clock)
+
+
+async def _asked_and_open(chat: Chat) -> CoachCase:
+    await chat.say(CARLA, "/cases")  # the coach has joined (here: the console knows her)
+    assert chat.last_to(CARLA).text == translate("nl", "coach.cases.none")
+    await chat.say(ANNA, "hallo")
+    await chat.say(ANNA, "Kan ik iemand spreken?")
+    assert chat.last_to(ANNA).text == translate("nl", "coach.confirm")
+    await chat.press(ANNA, translate("nl", "coach.yes"))
+    assert chat.last_to(ANNA).text == translate("nl", "coach.describe")
+    await chat.say(ANNA, ABOUT)
+    await chat.press(ANNA, translate("nl", "coach.share.no"))
+    return await chat.case()
+
+
+async def test_a_whole_case_asked_in_plain_dutch_claimed_relayed_closed_and_rated(chat: Chat) -> None:
+    case = await _asked_and_open(chat)
+    assert (case.status, case.description, case.shares_reflections) == ("open", ABOUT, False)
+    told = chat.texts_to(ANNA)[-2:]
+    assert told[0] == translate("nl", "coach.opened")
+    assert "4 werkuren" in told[1] or "werkuur" in told[1]  # when to expect an answer
+    post = chat.last_to(CARLA)
+    assert "Anna de Vries" in post.text
+    assert "feedback aan mijn leidinggevende" in post.text
+    assert [c.label for c in post.choices] == [translate("nl", "coach.claim")]
+
+    await chat.press(CARLA, translate("nl", "coach.claim"))
+    assert (await chat.case()).status == "claimed"
+    assert "Carla Coach" in chat.last_to(ANNA).text  # Anna is told who has her question
+
+    await chat.say(ANNA, "Hoe begin ik zo'n gesprek?")
+    relayed = chat.last_to(CARLA).text
+    assert "Anna de Vries" in relayed
+    assert "Hoe begin ik zo" in relayed
+    await chat.say(CARLA, "Begin met wat je zag, niet met wat je vindt.")
+    answer = chat.last_to(ANNA).text
+    assert "Carla Coach" in answer
+    assert "Begin met wat je zag" in answer
+
+    await chat.say(CARLA, "/close")
+    closing = chat.last_to(ANNA)
+    assert "Carla Coach" in closing.text
+    assert [c.label for c in closing.choices] == ["1", "2", "3", "4", "5"]
+    await chat.press(ANNA, "4")
+    closed = await chat.case()
+    assert (closed.status, closed.closed_by, closed.rating) == ("closed", "coach", 4)
+    assert chat.last_to(ANNA).text == translate("nl", "coach.rated")
+    assert closed.first_answer_at is not None
+
+
+async def test_the_words_of_a_case_live_in_the_case_tables_only(chat: Chat, app: App) -> None:
+    await _asked_and_open(chat)
+    await chat.press(CARLA, translate("nl", "coach.claim"))
+    await chat.say(ANNA, "kanarie in de kolenmijn")
+    assert await find_text(app.database, "kanarie") == [("case_messages", "text")]
+    assert await find_text(app.database, "vast met feedback") == [("coach_cases", "description")]
+
+
+async def test_asking_again_points_at_the_open_case(chat: Chat) -> None:
+    await _asked_and_open(chat)
+    await chat.say(ANNA, "/coach")
+    assert chat.last_to(ANNA).text == translate("nl", "coach.already.open")
+    async with chat.app.database.read() as session:
+        assert len((await session.exec(select(CoachCase))).all()) == 1
+
+
+async def test_saying_no_opens_nothing(chat: Chat) -> None:
+    await chat.say(ANNA, "hallo")
+    await chat.say(ANNA, "I need help from a real person")
+    await chat.press(ANNA, translate("nl", "coach.no"))
+    assert chat.last_to(ANNA).text == translate("nl", "coach.not_now")
+    async with chat.app.database.read() as session:
+        assert (await session.exec(select(CoachCase))).all() == []
+
+
+async def test_help_offers_the_coach_and_the_learner_can_end_the_case(chat: Chat) -> None:
+    await chat.say(ANNA, "hallo")
+    await chat.say(ANNA, "/help")
+    await chat.press(ANNA, translate("nl", "help.coach"))
+    await chat.press(ANNA, translate("nl", "coach.skip"))
+    await chat.press(ANNA, translate("nl", "coach.share.yes"))
+    case = await chat.case()
+    assert (case.status, case.description, case.shares_reflections) == ("open", "", True)
+    await chat.say(ANNA, "/coach end")
+    assert (await chat.case()).status == "closed"
+    assert chat.last_to(ANNA).text == translate("nl", "coach.ended")
+
+
+async def test_someone_who_is_not_a_coach_of_the_cohort_cannot_claim(chat: Chat) -> None:
+    case = await _asked_and_open(chat)
+    claim = f"k:claim:{case.id}"
+    await chat.say(MARK, choice=claim)  # a forwarded button pressed by the manager
+    assert chat.last_to(MARK).text == translate("nl", "coach.not_yours")
+    assert (await chat.case()).status == "open"
+
+
+async def test_a_second_claim_is_told_who_has_it(chat: Chat) -> None:
+    case = await _asked_and_open(chat)
+    await chat.press(CARLA, translate("nl", "coach.claim"))
+    await chat.say(CARLA, choice=f"k:claim:{case.id}")  # pressed again, e.g. on another device
+    assert chat.last_to(CARLA).text == translate("nl", "coach.taken", coach="Carla Coach")
+
+
+async def test_nudges_wait_while_a_case_is_unfinished_and_resume_without_a_burst(
+    chat: Chat, app: App, clock: FrozenClock
+) -> None:
+    await _asked_and_open(chat)
+    await chat.press(CARLA, translate("nl", "coach.claim"))
+    sent_before = len(chat.texts_to(ANNA))
+    clock.advance(timedelta(days=10))  # past the first session: several nudges fell due
+    await app.dispatcher.run_due()
+    assert len(chat.texts_to(ANNA)) == sent_before
+    await chat.say(CARLA, "/close")
+    await app.dispatcher.run_due()
+    anna = (await chat.case()).person_id
+    async with app.database.read() as session:
+        rows = (await session.exec(select(Delivery).where(Delivery.person_id == anna))).all()
+    due = [row.key for row in rows if row.status == "planned" and row.due_at <= clock.now()]
+    assert due == []  # what fell due meanwhile is not sent in a burst ...
+    assert any(row.kind == "catch_up" for row in rows)  # ... the required parts are offered once
+
+
+async def test_two_coaches_claiming_at_the_same_moment_give_one_owner(
+    database: Database, migrated_database_url: str
+) -> None:
+    learner = await add_learner(database)
+    async with database.transaction() as session:
+        case = await cases.start_case(session, cohort_id="c1", person_id=learner.person_id, now=NOW)
+        case.status = cases.OPEN
+        session.add(case)
+    assert case.id is not None
+    second = Database(migrated_database_url)
+    async with second:
+
+        async def claim(db: Database, coach: int) -> bool:
+            async with db.transaction() as session:
+                assert case.id is not None
+                return await cases.claim(session, case.id, coach_id=coach, now=NOW)
+
+        coaches = [await add_learner(database) for _ in range(2)]
+        won = await asyncio.gather(claim(database, coaches[0].person_id), claim(second, coaches[1].person_id))
+    assert sorted(won) == [False, True]
+    async with database.read() as session:
+        stored = await session.get(CoachCase, case.id)
+    assert stored is not None
+    assert stored.coach_id == coaches[won.index(True)].person_id
+
+
+async def test_an_unclaimed_case_is_chased_once_after_its_working_hours_across_a_weekend(
+    tmp_path: Path, programs: dict[str, Program], clock: FrozenClock
+) -> None:
+    friday_afternoon = datetime(2027, 1, 8, 15, 0, tzinfo=UTC)  # 16:00 in Amsterdam
+    clock.set(friday_afternoon)
+    adapter = MemoryAdapter()
+    async with demo_app(tmp_path, programs, clock, adapter) as app:
+        chat = Chat(app, clock)
+        await _asked_and_open(chat)
+        assert "maandag" in chat.texts_to(ANNA)[-1]  # 4 working hours from Friday 16:00: Monday
+        clock.set(datetime(2027, 1, 9, 12, 0, tzinfo=UTC))  # Saturday: no working hours pass
+        assert await app.chase_cases() == 0
+        clock.set(datetime(2027, 1, 11, 10, 59, tzinfo=UTC))  # Monday 11:59
+        assert await app.chase_cases() == 0
+        clock.set(datetime(2027, 1, 11, 11, 0, tzinfo=UTC))  # Monday 12:00: 1 h Friday + 3 h Monday
+        assert await app.chase_cases() == 2  # Carla reminded, Anna told it takes longer
+        await app.dispatcher.drain()
+        await app.dispatcher.run_due()
+        assert chat.last_to(CARLA).text.startswith("Vraag #")
+        assert translate("nl", "coach.slow") == chat.last_to(ANNA).text
+        assert await app.chase_cases() == 0  # once
+    async with app_on(tmp_path, programs, clock, adapter) as restarted:  # a restart repeats nothing
+        assert await restarted.chase_cases() == 0
+        clock.set(datetime(2027, 1, 11, 15, 0, tzinfo=UTC))  # Monday 16:00: twice the hours
+        assert await restarted.chase_cases() == 1  # the lead coach (Carla, the first) is told
+        assert await restarted.chase_cases() == 0
