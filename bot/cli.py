@@ -33,7 +33,7 @@ from bot.cohorts import ImportReport, import_roster
 from bot.console import ConsoleChat
 from bot.domain.errors import CoachbotError, ConfigError
 from bot.i18n import CATALOGUES, translate
-from bot.joining import InviteLink, issue_links
+from bot.joining import InviteLink, InviteRole, issue_links
 from bot.settings import BUNDLED_CONTENT, Settings, load_settings
 from bot.storage.db import Database
 from bot.storage.repository import last_sent_at, person_by_email
@@ -315,15 +315,22 @@ def _menu_commands() -> dict[str, list[tuple[str, str]]]:
 def invites(
     cohort: Annotated[str, typer.Argument(help="Cohort id")],
     output: Annotated[str, typer.Option("--format", help="table or csv")] = "table",
+    coaches: Annotated[bool, typer.Option("--coaches", help="Links for the cohort's coaches")] = False,
+    managers: Annotated[bool, typer.Option("--managers", help="Links for the cohort's managers")] = False,
 ) -> None:
-    """A personal Telegram join link per participant. Each run issues new links: a
-    participant's earlier unused link stops working, so send the newest one."""
+    """A personal Telegram join link per participant (or, with --coaches or --managers, per
+    coach or manager). Each run issues new links: a person's earlier unused link stops working,
+    so send the newest one."""
     if output not in ("table", "csv"):
         typer.echo("coachbot: --format must be table or csv", err=True)
         raise typer.Exit(2)
+    if coaches and managers:
+        typer.echo("coachbot: choose --coaches or --managers, not both", err=True)
+        raise typer.Exit(2)
+    role: InviteRole = "coach" if coaches else "manager" if managers else "learner"
     settings = _settings()
     token = _or_exit(settings.require_telegram_token)
-    links = _run(_invite_links(settings, token, cohort))
+    links = _run(_invite_links(settings, token, cohort, role))
     if output == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(["email", "name", "link", "expires_at"])
@@ -331,12 +338,11 @@ def invites(
     else:
         for line in _invite_table(links):
             typer.echo(line)
-    typer.echo(
-        f"{len(links)} new link(s); earlier unused links of these participants no longer work.", err=True
-    )
+    who = {"learner": "participants", "coach": "coaches", "manager": "managers"}[role]
+    typer.echo(f"{len(links)} new link(s); earlier unused links of these {who} no longer work.", err=True)
 
 
-async def _invite_links(settings: Settings, token: str, cohort: str) -> list[InviteLink]:
+async def _invite_links(settings: Settings, token: str, cohort: str, role: InviteRole) -> list[InviteLink]:
     clock = SystemClock()
     telegram = TelegramAdapter(token=token, clock=clock, base_url=settings.telegram_api_base_url)
     try:
@@ -350,6 +356,7 @@ async def _invite_links(settings: Settings, token: str, cohort: str) -> list[Inv
             bot_username=username,
             now=clock.now(),
             valid_for=timedelta(days=settings.invite_days),
+            role=role,
         )
 
 
