@@ -30,7 +30,7 @@ from bot.adapters.slack_settings import SlackSettings, load_slack_settings
 from bot.adapters.telegram import TelegramAdapter, WebhookSettings
 from bot.app import App
 from bot.cohorts import ImportReport, import_roster
-from bot.console import ConsoleChat
+from bot.console import ConsoleChat, find_person
 from bot.domain.errors import CoachbotError, ConfigError
 from bot.i18n import CATALOGUES, translate
 from bot.joining import InviteLink, InviteRole, issue_links
@@ -372,12 +372,15 @@ def _invite_table(links: list[InviteLink]) -> list[str]:
 
 @app.command("chat")
 def chat(
-    email: Annotated[str, typer.Option("--as", help="The learner's e-mail")],
+    email: Annotated[
+        str, typer.Option("--as", help="The e-mail of a learner, coach or manager on an imported roster")
+    ],
     clock: Annotated[
-        str | None, typer.Option("--clock", help="Simulated start, e.g. 2027-01-10T08:00 (learner's time)")
+        str | None, typer.Option("--clock", help="Simulated start, e.g. 2027-01-10T08:00 (their local time)")
     ] = None,
 ) -> None:
-    """Chat as a learner in the terminal, in simulated time (/wait 3h moves it)."""
+    """Chat in the terminal as a learner, coach or manager, in simulated time (/wait 3h moves
+    it). Two terminals on one database can play a learner and their coach."""
     settings = _settings()
     _run(_chat(settings, email.strip().lower(), clock))
 
@@ -417,15 +420,20 @@ async def _last_activity(database: Database, email: str) -> datetime | None:
 
 
 async def _chat(settings: Settings, email: str, clock_text: str | None) -> None:
-    timezone = ZoneInfo("Europe/Amsterdam")
     async with Database(settings.database_url) as database:
-        timezone = await reports.timezone_of(database, email) or timezone
+        person = await find_person(database, email)
+    timezone = person.timezone or ZoneInfo("Europe/Amsterdam")
     start = _parse_clock(clock_text, timezone) if clock_text else SystemClock().now()
     clock = SimulatedClock(start)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     adapter = ConsoleAdapter(email=email, output=sys.stdout, clock=clock, timezone=timezone, rich=interactive)
     async with App(
-        settings=settings, clock=clock, adapters=[adapter], run_scheduler=True, sole_sender=True
+        settings=settings,
+        clock=clock,
+        adapters=[adapter],
+        run_scheduler=True,
+        sole_sender=True,
+        only_person=person.person_id,
     ) as running:
         session = ConsoleChat(
             adapter=adapter,
@@ -433,6 +441,7 @@ async def _chat(settings: Settings, email: str, clock_text: str | None) -> None:
             database=running.database,
             clock=clock,
             output=sys.stdout,
+            person_id=person.person_id,
         )
         await session.run(sys.stdin)
 

@@ -70,6 +70,7 @@ class Dispatcher:
         clock: Clock,
         on_sent: Callable[[int], None] = lambda _person_id: None,
         concurrency: int = DEFAULT_CONCURRENCY,
+        only_person: int | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -79,6 +80,7 @@ class Dispatcher:
         self._clock = clock
         self._on_sent = on_sent  # after a person's delivery was sent, with their person id
         self._concurrency = concurrency
+        self._only_person = only_person  # sends this person's rows only (a console chat's person)
         self._run_lock = asyncio.Lock()
         self._woken: asyncio.Task[None] | None = None
         self._wanted = False
@@ -136,6 +138,7 @@ class Dispatcher:
                 platforms=list(self._adapters),
                 urgent=self._kinds.urgent,
                 locking=self._database.dialect == "postgresql",
+                person_id=self._only_person,
             )
             if delivery is None:
                 return None

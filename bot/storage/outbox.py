@@ -191,6 +191,7 @@ async def claim_next(
     platforms: Collection[str],
     urgent: Collection[str] = (),
     locking: bool = False,
+    person_id: int | None = None,
 ) -> Delivery | None:
     """Claim the next sendable row due at `now`, in the caller's transaction: status "sending",
     `claimed_at=now`, one more attempt. None when nothing is due.
@@ -201,11 +202,11 @@ async def claim_next(
     whose platform is served; otherwise the person has an unblocked identity on a served
     platform and, for a row of an enrolment, the enrolment is active (started, not paused, not
     removed). `locking` (PostgreSQL): rows and people another claimer holds are skipped, not
-    waited for."""
+    waited for. `person_id`: only that person's rows (a console chat serves one person)."""
     for kinds in (tuple(sorted(urgent)), None):
         if kinds == ():
             continue
-        query = _next_due(now, platforms=platforms, urgent=kinds)
+        query = _next_due(now, platforms=platforms, urgent=kinds).where(_of_person(person_id))
         if locking:
             row = await _first_lockable(session, query, now=now, platforms=platforms, urgent=urgent)
         else:
@@ -371,11 +372,13 @@ async def requeue_stale(session: AsyncSession, *, now: datetime, older_than: tim
     return (await session.exec(statement)).rowcount
 
 
-async def next_due_at(session: AsyncSession, *, platforms: Collection[str] | None = None) -> datetime | None:
-    """When the earliest sendable unsent row is due (None: nothing to send): the dispatcher's
-    next wake-up."""
+async def next_due_at(
+    session: AsyncSession, *, platforms: Collection[str] | None = None, person_id: int | None = None
+) -> datetime | None:
+    """When the earliest sendable unsent row (of `person_id`, if given) is due (None: nothing
+    to send): the dispatcher's next wake-up."""
     statement = select(func.min(col(Delivery.due_at))).where(
-        col(Delivery.status).in_(UNSENT), _sendable(platforms)
+        col(Delivery.status).in_(UNSENT), _sendable(platforms), _of_person(person_id)
     )
     return (await session.exec(statement)).one()
 
@@ -411,6 +414,11 @@ async def redirect_reply(session: AsyncSession, delivery_id: int, *, to: tuple[s
     row = await session.get(Delivery, delivery_id)
     if row is not None:
         await _update_one(session, delivery_id, payload={**row.payload, "to": list(to)})
+
+
+def _of_person(person_id: int | None) -> ColumnElement[bool]:
+    """The rows of one person (None: anyone's, strangers' included)."""
+    return true() if person_id is None else col(Delivery.person_id) == person_id
 
 
 def _sendable(platforms: Collection[str] | None) -> ColumnElement[bool]:
