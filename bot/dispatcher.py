@@ -113,7 +113,9 @@ class Dispatcher:
     async def requeue_stale(self, *, lease: timedelta = SENDING_LEASE) -> int:
         """Hand rows left "sending" longer than `lease` (by a crashed process) back to the queue."""
         async with self._database.transaction() as session:
-            return await outbox.requeue_stale(session, now=self._clock.now(), older_than=lease)
+            return await outbox.requeue_stale(
+                session, now=self._clock.now(), older_than=lease, person_id=self._only_person
+            )
 
     async def _run_while_wanted(self) -> None:
         while self._wanted:

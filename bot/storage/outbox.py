@@ -359,14 +359,21 @@ async def hold_behind(session: AsyncSession, *, person_id: int, delivery_id: int
     return (await session.exec(statement)).rowcount
 
 
-async def requeue_stale(session: AsyncSession, *, now: datetime, older_than: timedelta) -> int:
+async def requeue_stale(
+    session: AsyncSession, *, now: datetime, older_than: timedelta, person_id: int | None = None
+) -> int:
     """Give back rows a crashed dispatcher left "sending" (claimed at or before `now - older_than`;
-    with no lease, every row claimed up to now).
+    with no lease, every row claimed up to now); only `person_id`'s, if given (a console chat
+    knows only its own person's rows are none of another process's business).
 
     The attempt stays counted: whether the platform got the message is unknown."""
     statement = (
         update(Delivery)
-        .where(col(Delivery.status) == SENDING, col(Delivery.claimed_at) <= now - older_than)
+        .where(
+            col(Delivery.status) == SENDING,
+            col(Delivery.claimed_at) <= now - older_than,
+            _of_person(person_id),
+        )
         .values(status=PLANNED, claimed_at=None)
     )
     return (await session.exec(statement)).rowcount

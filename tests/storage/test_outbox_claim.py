@@ -243,6 +243,20 @@ async def test_a_claim_for_one_person_takes_only_their_rows(database: Database) 
     assert await _keys(database, send=True, now=LATER) == ["strangers", "learners"]
 
 
+async def test_a_console_chat_gives_back_only_its_own_persons_rows_at_start(database: Database) -> None:
+    """Another terminal's row may be on its way right now: it is not this chat's to give back."""
+    learner, coach = await add_learner(database), await add_learner(database)
+    await _enqueue(database, learner, "learners", due_at=EARLIER)
+    await _enqueue(database, coach, "coachs", due_at=EARLIER)
+    assert len(await claim(database)) == 2
+    async with database.transaction() as session:
+        requeued = await outbox.requeue_stale(
+            session, now=NOW, older_than=timedelta(0), person_id=coach.person_id
+        )
+    assert requeued == 1
+    assert await _statuses(database) == {"learners": "sending", "coachs": "planned"}
+
+
 async def test_answers_go_to_whoever_wrote_on_their_platform(database: Database) -> None:
     paused = await add_learner(database, paused=True, platforms=("telegram",))
     await _enqueue(database, None, "stranger", kind="reply", to=("telegram", "12345"))
