@@ -41,6 +41,7 @@ class App:
         programs: Mapping[str, Program] | None = None,
         run_scheduler: bool = False,
         sole_sender: bool = False,
+        only_person: int | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -56,6 +57,9 @@ class App:
             kinds=self.kinds,
             clock=clock,
             on_sent=home_changed,
+            # A console chat is one person's: its terminal shows their messages only, so two
+            # terminals on one database can be a learner and their coach.
+            only_person=only_person,
         )
         directories = {a.platform: a for a in adapters if isinstance(a, EmailDirectory)}
         self.conversation = Conversation(

@@ -30,10 +30,10 @@ from bot.adapters.slack_settings import SlackSettings, load_slack_settings
 from bot.adapters.telegram import TelegramAdapter, WebhookSettings
 from bot.app import App
 from bot.cohorts import ImportReport, import_roster
-from bot.console import ConsoleChat
+from bot.console import ConsoleChat, find_person
 from bot.domain.errors import CoachbotError, ConfigError
 from bot.i18n import CATALOGUES, translate
-from bot.joining import InviteLink, issue_links
+from bot.joining import InviteLink, InviteRole, issue_links
 from bot.settings import BUNDLED_CONTENT, Settings, load_settings
 from bot.storage.db import Database
 from bot.storage.repository import last_sent_at, person_by_email
@@ -340,15 +340,22 @@ def _menu_commands() -> dict[str, list[tuple[str, str]]]:
 def invites(
     cohort: Annotated[str, typer.Argument(help="Cohort id")],
     output: Annotated[str, typer.Option("--format", help="table or csv")] = "table",
+    coaches: Annotated[bool, typer.Option("--coaches", help="Links for the cohort's coaches")] = False,
+    managers: Annotated[bool, typer.Option("--managers", help="Links for the cohort's managers")] = False,
 ) -> None:
-    """A personal Telegram join link per participant. Each run issues new links: a
-    participant's earlier unused link stops working, so send the newest one."""
+    """A personal Telegram join link per participant (or, with --coaches or --managers, per
+    coach or manager). Each run issues new links: a person's earlier unused link stops working,
+    so send the newest one."""
     if output not in ("table", "csv"):
         typer.echo("coachbot: --format must be table or csv", err=True)
         raise typer.Exit(2)
+    if coaches and managers:
+        typer.echo("coachbot: choose --coaches or --managers, not both", err=True)
+        raise typer.Exit(2)
+    role: InviteRole = "coach" if coaches else "manager" if managers else "learner"
     settings = _settings()
     token = _or_exit(settings.require_telegram_token)
-    links = _run(_invite_links(settings, token, cohort))
+    links = _run(_invite_links(settings, token, cohort, role))
     if output == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(["email", "name", "link", "expires_at"])
@@ -356,12 +363,11 @@ def invites(
     else:
         for line in _invite_table(links):
             typer.echo(line)
-    typer.echo(
-        f"{len(links)} new link(s); earlier unused links of these participants no longer work.", err=True
-    )
+    who = {"learner": "participants", "coach": "coaches", "manager": "managers"}[role]
+    typer.echo(f"{len(links)} new link(s); earlier unused links of these {who} no longer work.", err=True)
 
 
-async def _invite_links(settings: Settings, token: str, cohort: str) -> list[InviteLink]:
+async def _invite_links(settings: Settings, token: str, cohort: str, role: InviteRole) -> list[InviteLink]:
     clock = SystemClock()
     telegram = TelegramAdapter(token=token, clock=clock, base_url=settings.telegram_api_base_url)
     try:
@@ -375,6 +381,7 @@ async def _invite_links(settings: Settings, token: str, cohort: str) -> list[Inv
             bot_username=username,
             now=clock.now(),
             valid_for=timedelta(days=settings.invite_days),
+            role=role,
         )
 
 
@@ -390,12 +397,15 @@ def _invite_table(links: list[InviteLink]) -> list[str]:
 
 @app.command("chat")
 def chat(
-    email: Annotated[str, typer.Option("--as", help="The learner's e-mail")],
+    email: Annotated[
+        str, typer.Option("--as", help="The e-mail of a learner, coach or manager on an imported roster")
+    ],
     clock: Annotated[
-        str | None, typer.Option("--clock", help="Simulated start, e.g. 2027-01-10T08:00 (learner's time)")
+        str | None, typer.Option("--clock", help="Simulated start, e.g. 2027-01-10T08:00 (their local time)")
     ] = None,
 ) -> None:
-    """Chat as a learner in the terminal, in simulated time (/wait 3h moves it)."""
+    """Chat in the terminal as a learner, coach or manager, in simulated time (/wait 3h moves
+    it). Two terminals on one database can play a learner and their coach."""
     settings = _settings()
     _run(_chat(settings, email.strip().lower(), clock))
 
@@ -435,15 +445,20 @@ async def _last_activity(database: Database, email: str) -> datetime | None:
 
 
 async def _chat(settings: Settings, email: str, clock_text: str | None) -> None:
-    timezone = ZoneInfo("Europe/Amsterdam")
     async with Database(settings.database_url) as database:
-        timezone = await reports.timezone_of(database, email) or timezone
+        person = await find_person(database, email)
+    timezone = person.timezone or ZoneInfo("Europe/Amsterdam")
     start = _parse_clock(clock_text, timezone) if clock_text else SystemClock().now()
     clock = SimulatedClock(start)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     adapter = ConsoleAdapter(email=email, output=sys.stdout, clock=clock, timezone=timezone, rich=interactive)
     async with App(
-        settings=settings, clock=clock, adapters=[adapter], run_scheduler=True, sole_sender=True
+        settings=settings,
+        clock=clock,
+        adapters=[adapter],
+        run_scheduler=True,
+        sole_sender=True,
+        only_person=person.person_id,
     ) as running:
         session = ConsoleChat(
             adapter=adapter,
@@ -451,6 +466,7 @@ async def _chat(settings: Settings, email: str, clock_text: str | None) -> None:
             database=running.database,
             clock=clock,
             output=sys.stdout,
+            person_id=person.person_id,
         )
         await session.run(sys.stdin)
 

@@ -6,7 +6,7 @@ happen in one transaction, so any failure leaves the database as it was.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -40,7 +40,7 @@ async def import_roster(
     async with database.transaction() as session:
         cohort, moved = await _upsert_cohort(session, roster, report, now=now)
         managers = {c.email: await _upsert_person(session, c, now=now) for c in roster.managers}
-        await _sync_members(session, roster, managers, now=now)
+        await _sync_members(session, roster, managers, report, now=now)
         changed_people = await _sync_participants(session, roster, managers, report, now=now)
         await _replan(session, cohort, programs, report, everyone=moved, only=changed_people, now=now)
     return report
@@ -57,6 +57,8 @@ async def _upsert_cohort(
             program_id=roster.program_id,
             timezone=roster.timezone,
             sessions=sessions,
+            coach_room=dict(roster.coach_room),
+            coach_response_hours=roster.coach_response_hours,
             imported_at=now,
         )
         session.add(cohort)
@@ -72,9 +74,26 @@ async def _upsert_cohort(
         report.lines.append(f"program changed: {cohort.program_id} -> {roster.program_id}")
     changed = bool(moved) or roster.timezone != cohort.timezone or roster.program_id != cohort.program_id
     cohort.sessions, cohort.timezone, cohort.program_id = sessions, roster.timezone, roster.program_id
+    _update_coaching(cohort, roster, report)
     cohort.imported_at = now
     session.add(cohort)
     return cohort, changed
+
+
+def _update_coaching(cohort: Cohort, roster: Roster, report: ImportReport) -> None:
+    """The coaches' rooms and response time: what coach cases use, never a learner's plan."""
+    rooms = dict(roster.coach_room)
+    if rooms != cohort.coach_room:
+        report.lines.append(f"coach rooms: {_rooms(cohort.coach_room)} -> {_rooms(rooms)}")
+    if roster.coach_response_hours != cohort.coach_response_hours:
+        report.lines.append(
+            f"coach response hours: {cohort.coach_response_hours:g} -> {roster.coach_response_hours:g}"
+        )
+    cohort.coach_room, cohort.coach_response_hours = rooms, roster.coach_response_hours
+
+
+def _rooms(rooms: Mapping[str, str]) -> str:
+    return ", ".join(f"{platform} {room}" for platform, room in sorted(rooms.items())) or "none"
 
 
 async def _upsert_person(
@@ -104,20 +123,48 @@ async def _upsert_person(
 
 
 async def _sync_members(
-    session: Session, roster: Roster, managers: Mapping[str, Person], *, now: datetime
+    session: Session,
+    roster: Roster,
+    managers: Mapping[str, Person],
+    report: ImportReport,
+    *,
+    now: datetime,
 ) -> None:
-    wanted: set[tuple[int, str]] = set()
+    """Coaches and managers as the roster has them, new ones added in roster order; the lead
+    flag follows the roster (a coach who no longer leads is updated)."""
+    wanted: dict[tuple[int, str], bool] = {}  # (person id, role) -> leads
     for contact in roster.coaches:
         coach = await _upsert_person(session, contact, now=now)
         assert coach.id is not None
-        wanted.add((coach.id, "coach"))
-    wanted |= {(person.id, "manager") for person in managers.values() if person.id is not None}
+        wanted[(coach.id, "coach")] = contact.lead
+    wanted |= {(person.id, "manager"): False for person in managers.values() if person.id is not None}
     existing = {(m.person_id, m.role): m for m in await members_of_cohort(session, roster.id)}
-    for key, member in existing.items():
+    await _report_lead(session, roster, existing.values(), report)
+    for key, gone in existing.items():
         if key not in wanted:
-            await session.delete(member)
-    for person_id, role in wanted - existing.keys():
-        session.add(CohortMember(cohort_id=roster.id, person_id=person_id, role=role))
+            await session.delete(gone)
+    for (person_id, role), lead in wanted.items():
+        member = existing.get((person_id, role))
+        if member is None:
+            member = CohortMember(cohort_id=roster.id, person_id=person_id, role=role)
+        elif member.lead == lead:
+            continue
+        member.lead = lead
+        session.add(member)
+
+
+async def _report_lead(
+    session: Session, roster: Roster, members: Iterable[CohortMember], report: ImportReport
+) -> None:
+    """A line when another coach (or nobody, or somebody at last) leads the existing cohort."""
+    if report.created:
+        return
+    before = next((m.person_id for m in members if m.role == "coach" and m.lead), None)
+    person = await session.get(Person, before) if before is not None else None
+    old = person.email if person is not None else "none"
+    new = next((coach.email for coach in roster.coaches if coach.lead), "none")
+    if old != new:
+        report.lines.append(f"lead coach: {old} -> {new}")
 
 
 async def _sync_participants(

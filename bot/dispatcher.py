@@ -70,6 +70,7 @@ class Dispatcher:
         clock: Clock,
         on_sent: Callable[[int], None] = lambda _person_id: None,
         concurrency: int = DEFAULT_CONCURRENCY,
+        only_person: int | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -79,6 +80,7 @@ class Dispatcher:
         self._clock = clock
         self._on_sent = on_sent  # after a person's delivery was sent, with their person id
         self._concurrency = concurrency
+        self._only_person = only_person  # sends this person's rows only (a console chat's person)
         self._run_lock = asyncio.Lock()
         self._woken: asyncio.Task[None] | None = None
         self._wanted = False
@@ -111,7 +113,9 @@ class Dispatcher:
     async def requeue_stale(self, *, lease: timedelta = SENDING_LEASE) -> int:
         """Hand rows left "sending" longer than `lease` (by a crashed process) back to the queue."""
         async with self._database.transaction() as session:
-            return await outbox.requeue_stale(session, now=self._clock.now(), older_than=lease)
+            return await outbox.requeue_stale(
+                session, now=self._clock.now(), older_than=lease, person_id=self._only_person
+            )
 
     async def _run_while_wanted(self) -> None:
         while self._wanted:
@@ -136,6 +140,7 @@ class Dispatcher:
                 platforms=list(self._adapters),
                 urgent=self._kinds.urgent,
                 locking=self._database.dialect == "postgresql",
+                person_id=self._only_person,
             )
             if delivery is None:
                 return None

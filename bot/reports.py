@@ -18,9 +18,7 @@ from bot.storage.outbox_status import OutboxStatus, RecordedError, outbox_status
 from bot.storage.repository import (
     Session,
     all_cohorts,
-    current_enrolment,
     enrolments_of_cohort,
-    person_by_email,
 )
 from content.model import Program
 
@@ -82,19 +80,6 @@ async def _timeline(
         suffix = f" {delivery.occurrence}" if delivery.occurrence else ""
         lines.append(f"  {when}  {delivery.status:<9}  {delivery.kind:<12}  {what}{suffix}")
     return [*lines, ""]
-
-
-async def timezone_of(database: Database, email: str) -> ZoneInfo | None:
-    """The learner's timezone (their own, or their cohort's), for showing local times."""
-    async with database.read() as session:
-        person = await person_by_email(session, email)
-        if person is None or person.id is None:
-            return None
-        if person.timezone:
-            return ZoneInfo(person.timezone)
-        enrolment = await current_enrolment(session, person.id)
-        cohort = await session.get(Cohort, enrolment.cohort_id) if enrolment else None
-        return ZoneInfo(cohort.timezone) if cohort else None
 
 
 async def outbox_lines(database: Database, *, now: datetime, cohort_id: str | None = None) -> list[str]:

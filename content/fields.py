@@ -8,7 +8,7 @@ file finds everything wrong with it.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -76,11 +76,15 @@ class Fields:
         entry = self._entries.get(key)
         return entry.line if entry is not None else self.line
 
-    def allow(self, known: Iterable[str]) -> None:
-        """Record every key that is not in `known`, suggesting the nearest known one."""
+    def allow(self, known: Iterable[str], *, elsewhere: Mapping[str, str] | None = None) -> None:
+        """Record every key that is not in `known`, suggesting the nearest known one. A key in
+        `elsewhere` is known in other places: its own message says why it does not belong here."""
         known = tuple(known)
+        elsewhere = elsewhere or {}
         for entry in self._entries.values():
-            if entry.key not in known:
+            if entry.key in elsewhere:
+                self.problems.add(entry.line, elsewhere[entry.key])
+            elif entry.key not in known:
                 self.problems.add(entry.line, f"unknown key `{entry.key}`{_suggestion(entry.key, known)}")
 
     def require(self, *keys: str) -> None:

@@ -9,13 +9,21 @@ Example::
     program: feedback-geven
     timezone: Europe/Amsterdam
     sessions: {s1: 2027-01-12T09:00, s2: 2027-02-02T09:00, s3: 2027-02-23T09:00}
-    coaches: [{email: coach@acme.example, name: Carla Coach}]
+    coaches:
+      - {email: coach@acme.example, name: Carla Coach}
+      - {email: piet@acme.example, name: Piet Coach, lead: true}
+    coach_room: {slack: C0123ABC, telegram: -1001234567890}
+    coach_response_hours: 4
     managers: [{email: mark@acme.example, name: Mark Manager}]
     participants:
       - {email: anna@acme.example, name: Anna de Vries, manager: mark@acme.example}
       - {email: bram@acme.example, name: Bram Bakker, language: en, timezone: Europe/London}
 
 Session times are local to the cohort's `timezone`, written `YYYY-MM-DDTHH:MM` without an offset.
+One coach leads (told when nobody claims a learner's case in time): the one marked `lead: true`,
+else the first coach not marked `lead: false`. `coach_room` names the coaches' group chat on a
+platform, where cases are posted; `coach_response_hours` is how many working hours the coaches
+have to claim one.
 """
 
 from __future__ import annotations
@@ -36,20 +44,51 @@ from content.header import checked_id
 from content.model import LANGUAGES, Language, Program
 from content.problems import ContentError, FileProblems, Problem, sorted_problems
 
-ROSTER_KEYS = ("id", "program", "timezone", "sessions", "coaches", "managers", "participants")
-CONTACT_KEYS = ("email", "name")
+ROSTER_KEYS = (
+    "id",
+    "program",
+    "timezone",
+    "sessions",
+    "coaches",
+    "coach_room",
+    "coach_response_hours",
+    "managers",
+    "participants",
+)
+CONTACT_KEYS = ("email", "name")  # a manager's
+COACH_KEYS = (*CONTACT_KEYS, "lead")
 PARTICIPANT_KEYS = ("email", "name", "manager", "language", "timezone")
+ROOM_PLATFORMS = ("slack", "telegram")  # the console is one person's terminal: it has no rooms
+DEFAULT_RESPONSE_HOURS = 4.0
+MAX_RESPONSE_HOURS = 40.0  # a working week: a case waiting longer is not "on demand"
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?$")
+_HOURS = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+# A room's id on its platform, and what to write when it is not one: Slack's channel ids start
+# with C (public) or G (private, older workspaces); Telegram's group chats have negative ids.
+_ROOM_IDS = {
+    "slack": (
+        re.compile(r"^[CG][A-Z0-9]+$"),
+        "`slack` in `coach_room` must be a Slack channel id like `C0123ABC` (not the channel's name)",
+    ),
+    "telegram": (
+        re.compile(r"^-[1-9][0-9]*$"),
+        "`telegram` in `coach_room` must be a Telegram group id: a negative number like `-1001234567890`",
+    ),
+}
+_ROOM_PLATFORM_NAMES = " or ".join(f"`{platform}`" for platform in ROOM_PLATFORMS)
+_MANAGER_LEADS = "`lead` is for coaches: a manager never leads"
 
 
 @dataclass(frozen=True, slots=True)
 class Contact:
-    """A coach or manager. `email` is lower-case: e-mails are compared case-insensitively."""
+    """A coach or manager. `email` is lower-case: e-mails are compared case-insensitively.
+    `lead`: the cohort's lead coach (managers never lead)."""
 
     email: str
     name: str
+    lead: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +104,8 @@ class Participant:
 
 @dataclass(frozen=True, slots=True)
 class Roster:
-    """One cohort as imported; `sessions` are naive local datetimes in the program's order."""
+    """One cohort as imported; `sessions` are naive local datetimes in the program's order;
+    `coach_room` is (platform, the room's chat id) in the order written."""
 
     id: str
     program_id: str
@@ -74,6 +114,8 @@ class Roster:
     coaches: tuple[Contact, ...]
     managers: tuple[Contact, ...]
     participants: tuple[Participant, ...]
+    coach_room: tuple[tuple[str, str], ...] = ()
+    coach_response_hours: float = DEFAULT_RESPONSE_HOURS
 
 
 def parse_roster(path: Path, programs: Mapping[str, Program]) -> Roster:
@@ -108,8 +150,10 @@ def _roster(fields: Fields, programs: Mapping[str, Program]) -> Roster | None:
     program = _program(fields, programs)
     timezone = _timezone(fields, "timezone")
     sessions = _sessions(fields, program)
-    coaches = _contacts(fields, "coaches")
-    managers = _contacts(fields, "managers")
+    coaches = _coaches(fields)
+    coach_room = _coach_room(fields)
+    response_hours = _response_hours(fields)
+    managers = _managers(fields)
     participants = _participants(fields, managers={manager.email for manager in managers})
     if roster_id is None or program is None or timezone is None:
         return None
@@ -121,6 +165,8 @@ def _roster(fields: Fields, programs: Mapping[str, Program]) -> Roster | None:
         coaches=coaches,
         managers=managers,
         participants=participants,
+        coach_room=coach_room,
+        coach_response_hours=response_hours,
     )
 
 
@@ -182,7 +228,7 @@ def _check_order(ordered: list[tuple[Entry, datetime | None]], dates: Fields) ->
 def _local_time(entry: Entry, dates: Fields) -> datetime | None:
     """`YYYY-MM-DDTHH:MM`, read from the text as written: YAML would turn some forms into
     datetimes and leave others as strings, so its typing is ignored."""
-    text = str(entry.node.value).strip() if isinstance(entry.node, yaml.ScalarNode) else ""
+    text = _written(entry)
     if _LOCAL_TIME.match(text):
         try:
             return datetime.fromisoformat(text)
@@ -195,13 +241,87 @@ def _local_time(entry: Entry, dates: Fields) -> datetime | None:
     return None
 
 
-def _contacts(fields: Fields, key: str) -> tuple[Contact, ...]:
-    contacts = []
-    for item in _people(fields, key, CONTACT_KEYS):
+def _coaches(fields: Fields) -> tuple[Contact, ...]:
+    items = _people(fields, "coaches", COACH_KEYS)
+    lead = _lead_index(fields, items, [_lead_mark(item) for item in items])
+    coaches = []
+    for index, item in enumerate(items):
         email, name = _email(item, "email"), item.text("name")
         if email is not None and name is not None:
-            contacts.append(Contact(email=email, name=name))
-    return tuple(contacts)
+            coaches.append(Contact(email=email, name=name, lead=index == lead))
+    return tuple(coaches)
+
+
+def _lead_mark(item: Fields) -> bool | None:
+    """What a coach's entry says about leading: `lead: true`, `lead: false`, or nothing (None)."""
+    return item.flag("lead", default=False) if "lead" in item else None
+
+
+def _lead_index(fields: Fields, items: list[Fields], marks: list[bool | None]) -> int | None:
+    """Which coach leads: the one marked `lead: true`, else the first not marked `lead: false`.
+    Every cohort with coaches has one lead, so the unclaimed cases always reach someone."""
+    marked = [index for index, mark in enumerate(marks) if mark]
+    if marked:
+        first_line = items[marked[0]].key_line("lead")
+        for index in marked[1:]:
+            items[index].problems.add(
+                items[index].key_line("lead"), f"only one coach can lead (`lead: true` at line {first_line})"
+            )
+        return marked[0]
+    unmarked = [index for index, mark in enumerate(marks) if mark is None]
+    if items and not unmarked:
+        fields.problems.add(
+            fields.key_line("coaches"), "one coach must lead: mark one `lead: true` (every coach is `false`)"
+        )
+    return unmarked[0] if unmarked else None
+
+
+def _managers(fields: Fields) -> tuple[Contact, ...]:
+    managers = []
+    for item in _people(fields, "managers", CONTACT_KEYS, elsewhere={"lead": _MANAGER_LEADS}):
+        email, name = _email(item, "email"), item.text("name")
+        if email is not None and name is not None:
+            managers.append(Contact(email=email, name=name))
+    return tuple(managers)
+
+
+def _coach_room(fields: Fields) -> tuple[tuple[str, str], ...]:
+    rooms = fields.mapping("coach_room")
+    if rooms is None:
+        return ()
+    found = []
+    for entry in rooms:
+        if entry.key not in _ROOM_IDS:
+            rooms.problems.add(
+                entry.line,
+                f"unknown platform `{entry.key}` in `coach_room`; use {_ROOM_PLATFORM_NAMES} "
+                "(the console has no rooms)",
+            )
+            continue
+        pattern, problem = _ROOM_IDS[entry.key]
+        room = _written(entry)
+        if pattern.match(room):
+            found.append((entry.key, room))
+        else:
+            rooms.problems.add(entry.line, problem)
+    return tuple(found)
+
+
+def _response_hours(fields: Fields) -> float:
+    """`coach_response_hours`, read from the text as written (`4` and `2.5` alike)."""
+    entry = fields.raw("coach_response_hours")
+    if entry is None:
+        return DEFAULT_RESPONSE_HOURS
+    text = _written(entry)
+    hours = float(text) if _HOURS.match(text) else None
+    if hours is None or not 0 < hours <= MAX_RESPONSE_HOURS:
+        fields.problems.add(
+            entry.line,
+            f"`coach_response_hours` must be a number of working hours above 0 and at most "
+            f"{MAX_RESPONSE_HOURS:g}, like `4` or `2.5`",
+        )
+        return DEFAULT_RESPONSE_HOURS
+    return hours
 
 
 def _participants(fields: Fields, *, managers: set[str]) -> tuple[Participant, ...]:
@@ -219,12 +339,15 @@ def _participants(fields: Fields, *, managers: set[str]) -> tuple[Participant, .
     return tuple(participants)
 
 
-def _people(fields: Fields, key: str, keys: tuple[str, ...]) -> list[Fields]:
-    """The entries of a list of people, each checked for keys; a repeated e-mail is a problem."""
+def _people(
+    fields: Fields, key: str, keys: tuple[str, ...], *, elsewhere: Mapping[str, str] | None = None
+) -> list[Fields]:
+    """The entries of a list of people, each checked for keys (`elsewhere`: keys of other lists,
+    with the problem they are here); a repeated e-mail is a problem."""
     items = fields.items(key) or ()
     first_line: dict[str, int] = {}
     for item in items:
-        item.allow(keys)
+        item.allow(keys, elsewhere=elsewhere)
         item.require("email", "name")
         email = item.text("email")
         if email is None:
@@ -242,11 +365,16 @@ def _email(item: Fields, key: str) -> str | None:
     entry = item.raw(key)
     if entry is None:
         return None
-    value = str(entry.node.value).strip() if isinstance(entry.node, yaml.ScalarNode) else ""
+    value = _written(entry)
     if not _EMAIL.match(value):
         item.problems.add(entry.line, f"`{key}` is not a valid e-mail address")
         return None
     return value.lower()
+
+
+def _written(entry: Entry) -> str:
+    """A value's text as written, whatever YAML would make of it; "" for a list or mapping."""
+    return str(entry.node.value).strip() if isinstance(entry.node, yaml.ScalarNode) else ""
 
 
 def _language(item: Fields) -> Language | None:

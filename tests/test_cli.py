@@ -1,4 +1,5 @@
-"""The command line, run as a real process: content check, cohort import/list, plan, outbox, chat."""
+"""The command line, run as a real process: content check, cohort import/list, plan, outbox, chat
+(as a learner, a coach, or someone on no roster)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
+from bot.i18n import translate
 from bot.settings import BUNDLED_CONTENT
 from bot.storage.db import Database
 from bot.storage.models import Delivery, Enrolment
@@ -140,6 +142,32 @@ def test_a_scripted_console_chat(tmp_path: Path) -> None:
     assert "  [1] " in out
     assert "(waited 2d; the simulated time is now 2027-01-06" in out
     assert "**Je voortgang**" in out
+
+
+def test_a_coach_chats_in_the_console_and_is_told_what_the_bot_does_for_them(tmp_path: Path) -> None:
+    coachbot("cohort", "import", str(DEMO_ROSTER), cwd=tmp_path)
+    result = coachbot(
+        "chat",
+        "--as",
+        "Coach@acme.example",
+        "--clock",
+        "2027-01-04T09:00",
+        cwd=tmp_path,
+        stdin="hallo\n/quit\n",
+    )
+    assert result.returncode == 0, result.stderr
+    answer = translate("nl", "role.coach", name="Carla", cohorts="fb-2027-q1")
+    assert result.stdout == f"[Mon 2027-01-04 09:00] Coachbot:\n{answer}\n\n" * 2  # to /start, to "hallo"
+    assert translate("nl", "not_enrolled") not in result.stdout
+
+
+def test_chat_as_someone_on_no_roster_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    coachbot("cohort", "import", str(DEMO_ROSTER), cwd=tmp_path)
+    result = coachbot("chat", "--as", "nobody@acme.example", cwd=tmp_path, stdin="hallo\n")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.splitlines() == [
+        "coachbot: nobody on an imported roster has the e-mail 'nobody@acme.example'"
+    ]
 
 
 def test_a_bad_setting_is_one_line(tmp_path: Path) -> None:

@@ -48,6 +48,30 @@ async def _anna_token(tmp_path: Path, api: FakeTelegramApi) -> str:
     return link.rsplit("=", 1)[1]
 
 
+async def test_invites_for_the_coaches_or_the_managers(tmp_path: Path) -> None:
+    assert coachbot("cohort", "import", str(DEMO_ROSTER), cwd=tmp_path).returncode == 0
+    async with FakeTelegramApi() as api:
+        code, out, err = await coachbot_async(
+            "invites", "fb-2027-q1", "--coaches", "--format", "csv", env=_env(api), cwd=tmp_path
+        )
+        assert code == 0, err
+        rows = list(csv.DictReader(io.StringIO(out)))
+        assert [(row["email"], row["name"]) for row in rows] == [("coach@acme.example", "Carla Coach")]
+        assert rows[0]["link"].startswith("https://t.me/coachbot_test_bot?start=")
+        assert err.strip() == "1 new link(s); earlier unused links of these coaches no longer work."
+        code, out, err = await coachbot_async(
+            "invites", "fb-2027-q1", "--managers", env=_env(api), cwd=tmp_path
+        )
+        assert code == 0, err
+        lines = out.splitlines()
+        assert lines[0].split() == ["email", "name", "link", "expires"]
+        assert [line.split()[0] for line in lines[1:]] == ["mark@acme.example", "lotte@acme.example"]
+        code, out, err = await coachbot_async(
+            "invites", "fb-2027-q1", "--coaches", "--managers", env=_env(api), cwd=tmp_path
+        )
+        assert (code, out, err.strip()) == (2, "", "coachbot: choose --coaches or --managers, not both")
+
+
 async def test_run_telegram_answers_an_invite_and_stops_cleanly(tmp_path: Path) -> None:
     assert coachbot("cohort", "import", str(DEMO_ROSTER), cwd=tmp_path).returncode == 0
     async with FakeTelegramApi() as api:

@@ -34,7 +34,8 @@ async def link_by_email(turn: Turn, inbound: Inbound, *, email: str | None = Non
 
 
 async def link_by_invite(turn: Turn, inbound: Inbound) -> Person | None:
-    """Link a chat to the participant whose personal invite token it sent (`/start TOKEN`).
+    """Link a chat to the person whose personal invite token it sent (`/start TOKEN`): a
+    participant (the invite is their enrolment's), a coach or a manager (the invite is theirs).
 
     A used, expired or unknown token links nothing and is answered, in both languages (we do
     not know who this is), with what to do; `/start` without a token, or any other first
@@ -50,14 +51,20 @@ async def link_by_invite(turn: Turn, inbound: Inbound) -> Person | None:
     if problem is not None or invite is None:
         _say_in_every_language(turn, problem or "invite.unknown")
         return None
-    enrolment = await turn.session.get(Enrolment, invite.enrolment_id)
-    person = await turn.session.get(Person, enrolment.person_id) if enrolment else None
+    person = await _invited_person(turn, invite)
     if person is None or person.id is None:
         _say_in_every_language(turn, "invite.unknown")
         return None
     invite.used_at = turn.now
     turn.session.add(invite)
     return link(turn, person, inbound.identity)
+
+
+async def _invited_person(turn: Turn, invite: invites.Invite) -> Person | None:
+    if invite.person_id is not None:
+        return await turn.session.get(Person, invite.person_id)
+    enrolment = await turn.session.get(Enrolment, invite.enrolment_id) if invite.enrolment_id else None
+    return await turn.session.get(Person, enrolment.person_id) if enrolment else None
 
 
 def _invite_problem(invite: invites.Invite | None, turn: Turn) -> str | None:

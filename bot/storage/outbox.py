@@ -192,6 +192,7 @@ async def claim_next(
     platforms: Collection[str],
     urgent: Collection[str] = (),
     locking: bool = False,
+    person_id: int | None = None,
 ) -> Delivery | None:
     """Claim the next sendable row due at `now`, in the caller's transaction: status "sending",
     `claimed_at=now`, one more attempt. None when nothing is due.
@@ -202,11 +203,11 @@ async def claim_next(
     whose platform is served; otherwise the person has an unblocked identity on a served
     platform and, for a row of an enrolment, the enrolment is active (started, not paused, not
     removed). `locking` (PostgreSQL): rows and people another claimer holds are skipped, not
-    waited for."""
+    waited for. `person_id`: only that person's rows (a console chat serves one person)."""
     for kinds in (tuple(sorted(urgent)), None):
         if kinds == ():
             continue
-        query = _next_due(now, platforms=platforms, urgent=kinds)
+        query = _next_due(now, platforms=platforms, urgent=kinds).where(_of_person(person_id))
         if locking:
             row = await _first_lockable(session, query, now=now, platforms=platforms, urgent=urgent)
         else:
@@ -359,24 +360,33 @@ async def hold_behind(session: AsyncSession, *, person_id: int, delivery_id: int
     return (await session.exec(statement)).rowcount
 
 
-async def requeue_stale(session: AsyncSession, *, now: datetime, older_than: timedelta) -> int:
+async def requeue_stale(
+    session: AsyncSession, *, now: datetime, older_than: timedelta, person_id: int | None = None
+) -> int:
     """Give back rows a crashed dispatcher left "sending" (claimed at or before `now - older_than`;
-    with no lease, every row claimed up to now).
+    with no lease, every row claimed up to now); only `person_id`'s, if given (a console chat
+    knows only its own person's rows are none of another process's business).
 
     The attempt stays counted: whether the platform got the message is unknown."""
     statement = (
         update(Delivery)
-        .where(col(Delivery.status) == SENDING, col(Delivery.claimed_at) <= now - older_than)
+        .where(
+            col(Delivery.status) == SENDING,
+            col(Delivery.claimed_at) <= now - older_than,
+            _of_person(person_id),
+        )
         .values(status=PLANNED, claimed_at=None)
     )
     return (await session.exec(statement)).rowcount
 
 
-async def next_due_at(session: AsyncSession, *, platforms: Collection[str] | None = None) -> datetime | None:
-    """When the earliest sendable unsent row is due (None: nothing to send): the dispatcher's
-    next wake-up."""
+async def next_due_at(
+    session: AsyncSession, *, platforms: Collection[str] | None = None, person_id: int | None = None
+) -> datetime | None:
+    """When the earliest sendable unsent row (of `person_id`, if given) is due (None: nothing
+    to send): the dispatcher's next wake-up."""
     statement = select(func.min(col(Delivery.due_at))).where(
-        col(Delivery.status).in_(UNSENT), _sendable(platforms)
+        col(Delivery.status).in_(UNSENT), _sendable(platforms), _of_person(person_id)
     )
     return (await session.exec(statement)).one()
 
@@ -412,6 +422,11 @@ async def redirect_reply(session: AsyncSession, delivery_id: int, *, to: tuple[s
     row = await session.get(Delivery, delivery_id)
     if row is not None:
         await _update_one(session, delivery_id, payload={**row.payload, "to": list(to)})
+
+
+def _of_person(person_id: int | None) -> ColumnElement[bool]:
+    """The rows of one person (None: anyone's, strangers' included)."""
+    return true() if person_id is None else col(Delivery.person_id) == person_id
 
 
 def _sendable(platforms: Collection[str] | None) -> ColumnElement[bool]:

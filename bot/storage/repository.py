@@ -101,6 +101,17 @@ async def members_of_cohort(session: Session, cohort_id: str) -> Sequence[Cohort
     return (await session.exec(select(CohortMember).where(CohortMember.cohort_id == cohort_id))).all()
 
 
+async def people_with_role(session: Session, cohort_id: str, role: str) -> Sequence[Person]:
+    """The cohort's coaches or managers (`role`), in the order they were added (roster order)."""
+    statement = (
+        select(Person)
+        .join(CohortMember, col(CohortMember.person_id) == col(Person.id))
+        .where(col(CohortMember.cohort_id) == cohort_id, col(CohortMember.role) == role)
+        .order_by(col(CohortMember.id))
+    )
+    return (await session.exec(statement)).all()
+
+
 async def all_cohorts(session: Session) -> Sequence[Cohort]:
     return (await session.exec(select(Cohort).order_by(col(Cohort.id)))).all()
 

@@ -59,7 +59,7 @@ def test_a_valid_roster(tmp_path: Path) -> None:
             ("s2", datetime(2027, 2, 2, 9, 0)),
             ("s3", datetime(2027, 2, 23, 9, 0)),
         ),
-        coaches=(Contact(email="coach@acme.example", name="Carla Coach"),),
+        coaches=(Contact(email="coach@acme.example", name="Carla Coach", lead=True),),
         managers=(Contact(email="mark@acme.example", name="Mark Manager"),),
         participants=(
             Participant(email="anna@acme.example", name="Anna de Vries", manager="mark@acme.example"),
@@ -89,6 +89,7 @@ participants: [{email: a@b.example, name: A}]
     assert [session_id for session_id, _ in roster.sessions] == ["s1", "s2", "s3"]
     assert (roster.coaches, roster.managers) == ((), ())
     assert roster.participants == (Participant(email="a@b.example", name="A"),)
+    assert (roster.coach_room, roster.coach_response_hours) == ((), 4.0)
 
 
 @pytest.mark.parametrize(
@@ -243,6 +244,155 @@ def test_missing_file(tmp_path: Path) -> None:
     [problem] = caught.value.problems
     assert (problem.path, problem.line) == (tmp_path / "nope.yaml", 1)
     assert problem.message.startswith("cannot read the file: ")
+
+
+# --- coaches: the lead, the coaches' room, their response time ---------------------------------
+
+COACHES = """\
+id: fb-2027-q1
+program: feedback-geven
+timezone: Europe/Amsterdam
+sessions: {s1: 2027-01-12T09:00, s2: 2027-02-02T09:00, s3: 2027-02-23T09:00}
+coaches:
+  - {email: carla@acme.example, name: Carla}
+  - {email: piet@acme.example, name: Piet}
+  - {email: fenna@acme.example, name: Fenna}
+managers: [{email: mark@acme.example, name: Mark Manager}]
+participants: [{email: anna@acme.example, name: Anna}]
+"""
+
+
+def _with(text: str, **marks: str) -> str:
+    """COACHES with extra keys on coaches' lines, e.g. `piet="lead: true"`."""
+    for name, mark in marks.items():
+        text = text.replace(f"name: {name.title()}}}", f"name: {name.title()}, {mark}}}")
+    return text
+
+
+def _leads(tmp_path: Path, text: str) -> list[str]:
+    return [coach.name for coach in parse_roster(write(tmp_path, text), PROGRAMS).coaches if coach.lead]
+
+
+def test_the_first_coach_leads_unless_another_is_marked(tmp_path: Path) -> None:
+    assert _leads(tmp_path, COACHES) == ["Carla"]
+    assert _leads(tmp_path, _with(COACHES, fenna="lead: true")) == ["Fenna"]
+    assert _leads(tmp_path, _with(COACHES, carla="lead: false", fenna="lead: false")) == ["Piet"]
+    assert _leads(tmp_path, _with(COACHES, carla="lead: true", piet="lead: false")) == ["Carla"]
+
+
+def test_only_one_coach_can_lead(tmp_path: Path) -> None:
+    assert problems(tmp_path, _with(COACHES, piet="lead: true", fenna="lead: true")) == [
+        "roster.yaml:8: only one coach can lead (`lead: true` at line 7)"
+    ]
+
+
+def test_one_coach_must_lead(tmp_path: Path) -> None:
+    text = _with(COACHES, carla="lead: false", piet="lead: false", fenna="lead: false")
+    assert problems(tmp_path, text) == [
+        "roster.yaml:5: one coach must lead: mark one `lead: true` (every coach is `false`)"
+    ]
+
+
+def test_lead_is_true_or_false(tmp_path: Path) -> None:
+    assert problems(tmp_path, _with(COACHES, piet="lead: '1'", fenna="lead: true")) == [
+        "roster.yaml:7: `lead` must be `true` or `false`"
+    ]
+
+
+def test_a_manager_never_leads(tmp_path: Path) -> None:
+    text = COACHES.replace("name: Mark Manager}", "name: Mark Manager, lead: true}")
+    assert problems(tmp_path, text) == ["roster.yaml:9: `lead` is for coaches: a manager never leads"]
+    roster = parse_roster(write(tmp_path, COACHES), PROGRAMS)
+    assert roster.managers == (Contact(email="mark@acme.example", name="Mark Manager", lead=False),)
+
+
+def test_unknown_keys_of_coaches_and_managers_keep_their_error(tmp_path: Path) -> None:
+    text = _with(COACHES, piet="leader: true").replace("name: Mark Manager}", "name: Mark, role: x}")
+    assert problems(tmp_path, text) == [
+        "roster.yaml:7: unknown key `leader`; did you mean `lead`?",
+        "roster.yaml:9: unknown key `role`; known keys: email, name",
+    ]
+
+
+def _coach_settings(tmp_path: Path, lines: str) -> tuple[tuple[tuple[str, str], ...], float]:
+    roster = parse_roster(write(tmp_path, COACHES + lines), PROGRAMS)
+    return roster.coach_room, roster.coach_response_hours
+
+
+@pytest.mark.parametrize(
+    ("lines", "room", "hours"),
+    [
+        (
+            "coach_room: {slack: C0123ABC, telegram: -1001234567890}\n",
+            (("slack", "C0123ABC"), ("telegram", "-1001234567890")),
+            4.0,
+        ),
+        ("coach_room: {telegram: '-4567'}\ncoach_response_hours: 2.5\n", (("telegram", "-4567"),), 2.5),
+        ("coach_room:\n  slack: G012AB3CD\ncoach_response_hours: 40\n", (("slack", "G012AB3CD"),), 40.0),
+        ("coach_room: {}\ncoach_response_hours: '8'\n", (), 8.0),
+    ],
+)
+def test_coach_room_and_response_hours(
+    tmp_path: Path, lines: str, room: tuple[tuple[str, str], ...], hours: float
+) -> None:
+    assert _coach_settings(tmp_path, lines) == (room, hours)
+
+
+SLACK_ID = (
+    "roster.yaml:12: `slack` in `coach_room` must be a Slack channel id like `C0123ABC` "
+    "(not the channel's name)"
+)
+TELEGRAM_ID = (
+    "roster.yaml:13: `telegram` in `coach_room` must be a Telegram group id: "
+    "a negative number like `-1001234567890`"
+)
+
+
+@pytest.mark.parametrize(
+    ("room", "expected"),
+    [
+        ("slack: '#coaches'", SLACK_ID),
+        ("slack: coaches", SLACK_ID),
+        ("slack: c0123abc", SLACK_ID),
+        ("slack: D0123ABC", SLACK_ID),  # a direct message, not a channel
+        ("slack: C", SLACK_ID),
+        ("slack: [C0123ABC]", SLACK_ID),
+        ("telegram: 1001234567890", TELEGRAM_ID.replace(":13:", ":12:")),  # a person's chat, not a group
+        ("telegram: '@coaches'", TELEGRAM_ID.replace(":13:", ":12:")),
+        ("telegram: -0", TELEGRAM_ID.replace(":13:", ":12:")),
+        (
+            "console: me",
+            "roster.yaml:12: unknown platform `console` in `coach_room`; use `slack` or "
+            "`telegram` (the console has no rooms)",
+        ),
+        (
+            "teams: 19:abc",
+            "roster.yaml:12: unknown platform `teams` in `coach_room`; use `slack` or "
+            "`telegram` (the console has no rooms)",
+        ),
+    ],
+)
+def test_bad_coach_rooms(tmp_path: Path, room: str, expected: str) -> None:
+    assert problems(tmp_path, COACHES + f"coach_room:\n  {room}\n") == [expected]
+
+
+def test_each_bad_room_on_its_own_line(tmp_path: Path) -> None:
+    text = COACHES + "coach_room:\n  slack: coaches\n  telegram: 42\n"
+    assert problems(tmp_path, text) == [SLACK_ID, TELEGRAM_ID]
+
+
+def test_coach_room_is_a_mapping(tmp_path: Path) -> None:
+    assert problems(tmp_path, COACHES + "coach_room: C0123ABC\n") == [
+        "roster.yaml:11: `coach_room` must be a mapping of `key: value` pairs"
+    ]
+
+
+@pytest.mark.parametrize("hours", ["0", "-2", "40.5", "41", "four", "4h", "'4 hours'", "[4]", ".inf", "1e1"])
+def test_bad_response_hours(tmp_path: Path, hours: str) -> None:
+    assert problems(tmp_path, COACHES + f"coach_response_hours: {hours}\n") == [
+        "roster.yaml:11: `coach_response_hours` must be a number of working hours above 0 and at most 40, "
+        "like `4` or `2.5`"
+    ]
 
 
 def test_bundled_demo_rosters_match_the_bundled_programs() -> None:

@@ -5,7 +5,10 @@ calls, never on a clock."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
+from bot.i18n import translate
+from bot.joining import issue_links
 from tests.e2e.telegram_chat import CHAT, TelegramChat
 from tests.fakes.telegram_api import FakeTelegramApi
 
@@ -20,6 +23,23 @@ async def test_an_invite_link_joins_through_telegram(telegram: TelegramChat) -> 
     telegram.api.push_start(CHAT + 1, telegram.token_of(ANNA), first_name="Mallory")
     await telegram.api.wait_until(lambda: bool(telegram.api.sent_texts(CHAT + 1)))
     assert "al gebruikt" in telegram.api.sent_texts(CHAT + 1)[0]
+
+
+async def test_a_coachs_invite_link_joins_through_telegram_without_enrolling(telegram: TelegramChat) -> None:
+    [link] = await issue_links(
+        telegram.app.database,
+        cohort_id="fb-2027-q1",
+        bot_username="coachbot_test_bot",
+        now=telegram.clock.now(),
+        valid_for=timedelta(days=30),
+        role="coach",
+    )
+    assert link.email == "coach@acme.example"
+    telegram.api.push_start(CHAT, link.link.rsplit("?start=", 1)[1], first_name="Carla")
+    texts = await telegram.sent_after(0)
+    await telegram.app.dispatcher.drain()
+    assert texts == [translate("nl", "role.coach", name="Carla", cohorts="fb-2027-q1")]
+    assert telegram.api.sent_texts(CHAT) == texts  # no welcome, no kick-off, no "not enrolled"
 
 
 async def test_the_kick_off_by_buttons_edits_each_pressed_message(telegram: TelegramChat) -> None:

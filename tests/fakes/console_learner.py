@@ -6,7 +6,9 @@
         said = await learner.wait(timedelta(days=1))
 
 `restart()` closes the whole App and builds a new one on the same database, as a process
-restart would. Every message sent is also kept in `learner.sent`, across restarts.
+restart would. Every message sent is also kept in `learner.sent`, across restarts. Like
+`coachbot chat`, it shows the messages of its own person only (anyone on a roster: a learner,
+coach or manager), so two of them on one database are two terminals.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from zoneinfo import ZoneInfo
 
 from bot.adapters.console import ConsoleAdapter
 from bot.app import App
-from bot.console import ConsoleChat
+from bot.console import ConsoleChat, find_person
+from bot.domain.errors import CoachbotError
 from bot.domain.messages import Outbound, SendReceipt
 from bot.settings import Settings
+from bot.storage.db import Database
 from content.model import Program
 from scheduler.clock import FrozenClock
 
@@ -106,12 +110,14 @@ class ConsoleLearner:
         adapter = RecordingConsole(
             sent=self.sent, email=self.email, output=self.output, clock=self.clock, timezone=self._timezone
         )
+        person_id = await self._person_id()
         self._app = App(
             settings=self._settings,
             clock=self.clock,
             adapters=[adapter],
             programs=self._programs,
             sole_sender=True,  # as `coachbot chat` runs it
+            only_person=person_id,
         )
         await self._app.__aenter__()
         self._chat = ConsoleChat(
@@ -120,7 +126,17 @@ class ConsoleLearner:
             database=self._app.database,
             clock=self.clock,
             output=self.output,
+            person_id=person_id,
         )
+
+    async def _person_id(self) -> int | None:
+        """Whose messages this console shows; None (anyone's) for an e-mail on no roster, which
+        `coachbot chat` refuses but a test may try."""
+        async with Database(self._settings.database_url) as database:
+            try:
+                return (await find_person(database, self.email)).person_id
+            except CoachbotError:
+                return None
 
     async def _stop(self) -> None:
         if self._app is not None:

@@ -50,6 +50,7 @@ async def claim(
     urgent: Collection[str] = ("reply",),
     limit: int = 50,
     send: bool = False,
+    person_id: int | None = None,
 ) -> list[Delivery]:
     """Rows claimed one by one, a transaction each (locking on PostgreSQL), until none is left
     or `limit`; with `send`, each is marked sent in its claim's transaction (the next of its
@@ -58,7 +59,12 @@ async def claim(
     while len(claimed) < limit:
         async with db.transaction() as session:
             row = await outbox.claim_next(
-                session, now=now, platforms=platforms, urgent=urgent, locking=db.dialect == "postgresql"
+                session,
+                now=now,
+                platforms=platforms,
+                urgent=urgent,
+                locking=db.dialect == "postgresql",
+                person_id=person_id,
             )
             if row is not None and send:
                 await outbox.mark_sent(session, row, platform="console", platform_message_id="m", sent_at=now)
@@ -213,6 +219,42 @@ async def test_platforms_limit_the_claim_to_reachable_people_there(database: Dat
     assert await _keys(database, platforms=["telegram"]) == ["both"]
     assert await _keys(database, platforms=["telegram", "slack"]) == ["slack"]
     assert await _keys(database, platforms=["console"]) == ["telegram-blocked"]
+
+
+async def test_a_claim_for_one_person_takes_only_their_rows(database: Database) -> None:
+    """A console chat is one person's: another terminal's person, or a stranger, is not theirs."""
+    learner, coach = await add_learner(database), await add_learner(database)
+    await _enqueue(database, learner, "learners", due_at=EARLIER)
+    await _enqueue(database, None, "strangers", kind="reply", due_at=EARLIER, to=("telegram", "99"))
+    await _enqueue(database, coach, "coachs", due_at=NOW)
+    await _enqueue(database, coach, "answer", kind="reply", due_at=LATER, to=("console", "console-2"))
+    async with database.transaction() as session:
+        assert await outbox.next_due_at(session, person_id=coach.person_id) == NOW
+        assert await outbox.next_due_at(session, person_id=learner.person_id) == EARLIER
+    assert await _keys(database, send=True, now=LATER, person_id=coach.person_id) == ["answer", "coachs"]
+    assert await _statuses(database) == {
+        "learners": "planned",
+        "strangers": "planned",
+        "coachs": "sent",
+        "answer": "sent",
+    }
+    async with database.transaction() as session:
+        assert await outbox.next_due_at(session, person_id=coach.person_id) is None
+    assert await _keys(database, send=True, now=LATER) == ["strangers", "learners"]
+
+
+async def test_a_console_chat_gives_back_only_its_own_persons_rows_at_start(database: Database) -> None:
+    """Another terminal's row may be on its way right now: it is not this chat's to give back."""
+    learner, coach = await add_learner(database), await add_learner(database)
+    await _enqueue(database, learner, "learners", due_at=EARLIER)
+    await _enqueue(database, coach, "coachs", due_at=EARLIER)
+    assert len(await claim(database)) == 2
+    async with database.transaction() as session:
+        requeued = await outbox.requeue_stale(
+            session, now=NOW, older_than=timedelta(0), person_id=coach.person_id
+        )
+    assert requeued == 1
+    assert await _statuses(database) == {"learners": "sending", "coachs": "planned"}
 
 
 async def test_answers_go_to_whoever_wrote_on_their_platform(database: Database) -> None:
