@@ -17,7 +17,7 @@ from bot.domain.messages import Outbound
 from bot.i18n import translate
 from bot.storage import cases
 from bot.storage.db import Database
-from bot.storage.models import CoachCase, Delivery
+from bot.storage.models import CoachCase, Delivery, Prompt
 from content.model import Program
 from scheduler.clock import FrozenClock
 from tests.fakes.apps import app_on, demo_app
@@ -112,8 +112,8 @@ async def test_a_whole_case_asked_in_plain_dutch_claimed_relayed_closed_and_rate
     await chat.say(CARLA, "/close")
     closing = chat.last_to(ANNA)
     assert "Carla Coach" in closing.text
-    assert [c.label for c in closing.choices] == ["1", "2", "3", "4", "5"]
-    await chat.press(ANNA, "4")
+    assert [c.label for c in closing.choices] == ["★" * n for n in range(1, 6)]
+    await chat.press(ANNA, "★★★★")
     closed = await chat.case()
     assert (closed.status, closed.closed_by, closed.rating) == ("closed", "coach", 4)
     assert chat.last_to(ANNA).text == translate("nl", "coach.rated")
@@ -244,3 +244,12 @@ async def test_an_unclaimed_case_is_chased_once_after_its_working_hours_across_a
         clock.set(datetime(2027, 1, 11, 15, 0, tzinfo=UTC))  # Monday 16:00: twice the hours
         assert await restarted.chase_cases() == 1  # the lead coach (Carla, the first) is told
         assert await restarted.chase_cases() == 0
+
+
+async def test_what_was_answered_is_not_asked_again_after_a_restart(chat: Chat, app: App) -> None:
+    await _asked_and_open(chat)
+    await chat.press(CARLA, translate("nl", "coach.claim"))
+    async with app.database.read() as session:
+        still_open = (await session.exec(select(Prompt).where(Prompt.closed_at == None))).all()  # noqa: E711
+    values = [choice[1] for prompt in still_open for choice in prompt.choices]
+    assert [value for value in values if value.startswith("k:")] == []  # skip, share, claim: answered

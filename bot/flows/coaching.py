@@ -57,13 +57,15 @@ async def coach_desk(event: Event) -> bool:
     pressed = _pressed(inbound.choice)
     if pressed is not None and pressed[0] == "claim":  # from anyone: a forwarded button too
         turn.language = actor.language
+        await _close_pressed(event)
         await _claim(turn, actor, _number(pressed, 1))
         return True
     if not actor.coach_of:
         return False
     turn.language = actor.language
-    if pressed is not None and pressed[0] in ("claim", "close"):
-        await (_claim if pressed[0] == "claim" else _close_by_coach)(turn, actor, _number(pressed, 1))
+    if pressed is not None and pressed[0] == "close":
+        await _close_pressed(event)
+        await _close_by_coach(turn, actor, _number(pressed, 1))
         return True
     command = inbound.command
     if command is not None and command[0] in ("cases", "reply", "close"):
@@ -343,7 +345,7 @@ async def _close(turn: Turn, case: CoachCase, *, by: str) -> None:
                 rate=True,
             )
     else:
-        turn.say("coach.ended", choices=_rating_choices(turn.language, _id(case)))
+        turn.say("coach.ended", choices=_rating_choices(_id(case)))
         if coach is not None:
             await _enqueue(
                 turn,
@@ -371,8 +373,10 @@ async def _resume_journey(
     await replan(session, learner, now=now)
 
 
-def _rating_choices(language: str, case_id: int) -> tuple[Choice, ...]:
-    return tuple(Choice(str(n), f"{PREFIX}rate:{case_id}:{n}") for n in range(1, 6))
+def _rating_choices(case_id: int) -> tuple[Choice, ...]:
+    # Stars, not digits: in the console a typed number is a button's key, and a label "4"
+    # beside the key [9] would invite the wrong press.
+    return tuple(Choice("★" * n, f"{PREFIX}rate:{case_id}:{n}") for n in range(1, 6))
 
 
 # --- chasing ---------------------------------------------------------------------------------
@@ -487,7 +491,7 @@ def coaching_kinds(programs: Mapping[str, Program]) -> list[DeliveryKind]:
             coach=verbatim(coach.name) if coach else "?",
             learner=verbatim(learner.name) if learner else "?",
         )
-        choices = _rating_choices(language, _id(case)) if delivery.payload.get("rate") else ()
+        choices = _rating_choices(_id(case)) if delivery.payload.get("rate") else ()
         return await _with_prompt(session, delivery, Reply(text, choices))
 
     return [
@@ -572,10 +576,14 @@ async def _current_case_of_coach(session: Session, coach_id: int) -> CoachCase |
 
 
 async def _close_description_prompt(turn: Turn, case: CoachCase) -> None:
+    """The one line is given (or skipped): neither its text prompt nor its Skip button is open."""
     for prompt in await prompts.open_prompts(turn.session, case.person_id, kind=prompts.TEXT):
         if prompt.purpose.get(_DESCRIBE) == case.id:
             prompts.close(prompt, now=turn.now)
             turn.session.add(prompt)
+    buttons = await prompts.open_prompts(turn.session, case.person_id, kind=prompts.CHOICES)
+    for prompt in prompts.answered(buttons, f"{PREFIX}skip:{case.id}", now=turn.now, whole=True):
+        turn.session.add(prompt)
 
 
 async def _close_pressed(event: Event) -> None:

@@ -221,11 +221,11 @@ MESSAGES: dict[str, str] = {
     "coach.reply_usage": "To answer a question: /reply NUMBER your text (type /cases for the numbers).",
     "coach.closed_by_you": "Question #{case} is closed.",
     "coach.closed": (
-        "Coach {coach} has closed the conversation. How helpful was it, from 1 (not) to 5 (very)? "
+        "Coach {coach} has closed the conversation. How helpful was it, from one star (not) to five (very)? "
         "Your programme carries on now."
     ),
     "coach.ended": (
-        "Your conversation with the coach is closed. How helpful was it, from 1 (not) to 5 (very)? "
+        "Your conversation with the coach is closed. How helpful was it, from one star (not) to five (very)? "
         "Your programme carries on now."
     ),
     "coach.ended_by_learner": "{learner} has closed question #{case}.",

@@ -232,11 +232,11 @@ MESSAGES: dict[str, str] = {
     "coach.reply_usage": "Zo antwoord je op een vraag: /reply NUMMER je tekst (typ /cases voor de nummers).",
     "coach.closed_by_you": "Vraag #{case} is afgesloten.",
     "coach.closed": (
-        "Coach {coach} heeft het gesprek afgesloten. Hoe nuttig was het, van 1 (niet) tot 5 (heel)? "
-        "Je programma gaat nu weer verder."
+        "Coach {coach} heeft het gesprek afgesloten. Hoe nuttig was het, van één ster (niet) "
+        "tot vijf (heel)? Je programma gaat nu weer verder."
     ),
     "coach.ended": (
-        "Je gesprek met de coach is afgesloten. Hoe nuttig was het, van 1 (niet) tot 5 (heel)? "
+        "Je gesprek met de coach is afgesloten. Hoe nuttig was het, van één ster (niet) tot vijf (heel)? "
         "Je programma gaat nu weer verder."
     ),
     "coach.ended_by_learner": "{learner} heeft vraag #{case} afgesloten.",
