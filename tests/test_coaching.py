@@ -253,3 +253,9 @@ async def test_what_was_answered_is_not_asked_again_after_a_restart(chat: Chat, 
         still_open = (await session.exec(select(Prompt).where(Prompt.closed_at == None))).all()  # noqa: E711
     values = [choice[1] for prompt in still_open for choice in prompt.choices]
     assert [value for value in values if value.startswith("k:")] == []  # skip, share, claim: answered
+
+
+async def test_in_slack_the_apps_own_command_asks_with_talk(chat: Chat) -> None:
+    await chat.say(ANNA, "hallo")
+    await chat.say(ANNA, "/talk")  # what Slack's `/coach talk` arrives as
+    assert chat.last_to(ANNA).text == translate("nl", "coach.describe")

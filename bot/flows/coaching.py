@@ -1,7 +1,8 @@
 """Coach on demand: a learner asks for a human coach, a coach claims the case, messages are
 relayed both ways through the outbox, and either side closes it.
 
-    learner: /coach, the "Talk to a coach" button, or plain words (confirmed first)
+    learner: /coach (Slack: /coach talk), the "Talk to a coach" button, or plain words
+             (confirmed first)
       -> case "asking": one line about what it is about (or skip), share reflections yes/no
       -> case "open": posted to each coach of the cohort (`case_post` rows), learner told when
          to expect an answer
@@ -87,7 +88,8 @@ async def learner_asks(event: Event) -> bool:
         return False
     turn, inbound = event.turn, event.inbound
     command = inbound.command
-    if command is not None and command[0] == "coach":
+    # Slack's slash command is the app's own `/coach`: there `/coach talk` asks (`/talk`).
+    if command is not None and command[0] in ("coach", "talk"):
         await _coach_command_of_learner(turn, learner, command[1])
         return True
     pressed = _pressed(inbound.choice)
