@@ -10,14 +10,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, delete, select
 
 from bot.app import App
 from bot.domain.messages import Outbound
 from bot.i18n import translate
 from bot.storage import cases
 from bot.storage.db import Database
-from bot.storage.models import CoachCase, Delivery, Prompt
+from bot.storage.models import CoachCase, CohortMember, Delivery, Prompt
 from content.model import Program
 from scheduler.clock import FrozenClock
 from tests.fakes.apps import app_on, demo_app
@@ -153,9 +153,9 @@ async def test_help_offers_the_coach_and_the_learner_can_end_the_case(chat: Chat
     await chat.press(ANNA, translate("nl", "coach.share.yes"))
     case = await chat.case()
     assert (case.status, case.description, case.shares_reflections) == ("open", "", True)
-    await chat.say(ANNA, "/coach end")
+    await chat.say(ANNA, "/coach end")  # withdrawn before anyone took it: nothing to rate
     assert (await chat.case()).status == "closed"
-    assert chat.last_to(ANNA).text == translate("nl", "coach.ended")
+    assert chat.last_to(ANNA).text == translate("nl", "coach.withdrawn")
 
 
 async def test_someone_who_is_not_a_coach_of_the_cohort_cannot_claim(chat: Chat) -> None:
@@ -259,3 +259,25 @@ async def test_in_slack_the_apps_own_command_asks_with_talk(chat: Chat) -> None:
     await chat.say(ANNA, "hallo")
     await chat.say(ANNA, "/talk")  # what Slack's `/coach talk` arrives as
     assert chat.last_to(ANNA).text == translate("nl", "coach.describe")
+
+
+async def test_the_learner_ends_a_claimed_case_and_rates_it(chat: Chat) -> None:
+    await _asked_and_open(chat)
+    await chat.press(CARLA, translate("nl", "coach.claim"))
+    await chat.say(ANNA, "/coach end")
+    assert chat.last_to(ANNA).text == translate("nl", "coach.ended")
+    assert "Anna de Vries" in chat.last_to(CARLA).text  # Carla hears that Anna closed it
+    await chat.press(ANNA, "★★")
+    closed = await chat.case()
+    assert (closed.status, closed.closed_by, closed.rating) == ("closed", "learner", 2)
+
+
+async def test_a_cohort_without_coaches_is_told_so_and_its_nudges_do_not_wait(chat: Chat, app: App) -> None:
+    async with app.database.transaction() as session:
+        await session.exec(delete(CohortMember).where(col(CohortMember.role) == "coach"))
+    await chat.say(ANNA, "hallo")
+    await chat.say(ANNA, "/coach")
+    await chat.press(ANNA, translate("nl", "coach.skip"))
+    await chat.press(ANNA, translate("nl", "coach.share.no"))
+    assert chat.last_to(ANNA).text == translate("nl", "coach.no_coaches")
+    assert (await chat.case()).status == "closed"  # nothing left open to hold her nudges

@@ -211,7 +211,8 @@ async def _open(turn: Turn, learner: Learner, case: CoachCase, *, shares: bool) 
     coaches = await cases.coaches_of(session, case.cohort_id)
     for coach, _lead in coaches:
         await _enqueue(turn, f"case:{case.id}:post:{coach.id}", coach, "case_post", case=case.id)
-    if not coaches:
+    if not coaches:  # nobody to ask: closed at once, or the learner's nudges would wait for ever
+        case.status, case.closed_at, case.closed_by = cases.CLOSED, turn.now, "nobody"
         turn.say("coach.no_coaches")
         return
     deadline = add_working_hours(
@@ -346,17 +347,13 @@ async def _close(turn: Turn, case: CoachCase, *, by: str) -> None:
                 say="coach.closed",
                 rate=True,
             )
+    elif coach is None:  # withdrawn before anyone took it: nothing to rate
+        turn.say("coach.withdrawn")
     else:
         turn.say("coach.ended", choices=_rating_choices(_id(case)))
-        if coach is not None:
-            await _enqueue(
-                turn,
-                f"case:{case.id}:ended",
-                coach,
-                "case_notice",
-                case=_id(case),
-                say="coach.ended_by_learner",
-            )
+        await _enqueue(
+            turn, f"case:{case.id}:ended", coach, "case_notice", case=_id(case), say="coach.ended_by_learner"
+        )
     await _resume_journey(session, case, now=turn.now, programs=turn.programs)
 
 

@@ -229,6 +229,7 @@ MESSAGES: dict[str, str] = {
         "Your programme carries on now."
     ),
     "coach.ended_by_learner": "{learner} has closed question #{case}.",
+    "coach.withdrawn": "Your question to the coaches is withdrawn. Your programme carries on.",
     "coach.rated": "Thank you for rating it!",
     "coach.role.learner": "learner",
     "coach.role.coach": "coach",

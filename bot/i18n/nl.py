@@ -240,6 +240,7 @@ MESSAGES: dict[str, str] = {
         "Je programma gaat nu weer verder."
     ),
     "coach.ended_by_learner": "{learner} heeft vraag #{case} afgesloten.",
+    "coach.withdrawn": "Je vraag aan de coaches is ingetrokken. Je programma gaat weer verder.",
     "coach.rated": "Dank je voor je beoordeling!",
     "coach.role.learner": "deelnemer",
     "coach.role.coach": "coach",
