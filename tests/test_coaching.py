@@ -13,12 +13,15 @@ import pytest
 from sqlmodel import col, delete, select
 
 from bot.app import App
+from bot.cohorts import import_roster
 from bot.domain.messages import Outbound
 from bot.i18n import translate
+from bot.settings import BUNDLED_CONTENT
 from bot.storage import cases
 from bot.storage.db import Database
 from bot.storage.models import CoachCase, CohortMember, Delivery, Prompt
 from content.model import Program
+from content.roster import parse_roster
 from scheduler.clock import FrozenClock
 from tests.fakes.apps import app_on, demo_app
 from tests.fakes.memory_adapter import MemoryAdapter
@@ -26,6 +29,7 @@ from tests.storage.seed import NOW, add_learner
 from tests.storage.text_search import find_text
 
 ANNA, CARLA, MARK = "anna@acme.example", "coach@acme.example", "mark@acme.example"
+ALEX, CHRIS = "demo.en@coachbot.example", "coach@globex.example"  # the English demo cohort
 ABOUT = "Ik loop vast met feedback aan mijn leidinggevende"
 
 
@@ -281,3 +285,22 @@ async def test_a_cohort_without_coaches_is_told_so_and_its_nudges_do_not_wait(ch
     await chat.press(ANNA, translate("nl", "coach.share.no"))
     assert chat.last_to(ANNA).text == translate("nl", "coach.no_coaches")
     assert (await chat.case()).status == "closed"  # nothing left open to hold her nudges
+
+
+async def test_a_case_in_an_english_cohort_speaks_english_to_its_coach(
+    tmp_path: Path, programs: dict[str, Program], clock: FrozenClock
+) -> None:
+    """The roster gives coaches no language: they get their cohort's programme language."""
+    async with demo_app(tmp_path, programs, clock, MemoryAdapter()) as app:
+        roster = parse_roster(BUNDLED_CONTENT.parent / "cohorts" / "delegation-demo.yaml", programs)
+        await import_roster(app.database, roster, programs, now=clock.now())
+        chat = Chat(app, clock)
+        await chat.say(CHRIS, "/cases")
+        assert chat.last_to(CHRIS).text == translate("en", "coach.cases.none")
+        await chat.say(ALEX, "hello")
+        await chat.say(ALEX, "/coach")
+        await chat.press(ALEX, translate("en", "coach.skip"))
+        await chat.press(ALEX, translate("en", "coach.share.no"))
+        post = chat.last_to(CHRIS)
+        assert post.text.startswith("**New question #1** from Alex Demo")
+        assert [c.label for c in post.choices] == [translate("en", "coach.claim")]

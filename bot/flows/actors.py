@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bot.domain.messages import Identity
 from bot.flows.turn import Learner
-from bot.storage.models import Person
+from bot.storage.models import Cohort, Person
 from bot.storage.repository import Session, cohort_roles_of, current_enrolment_and_cohort
 from content.model import Program
 
@@ -25,6 +25,7 @@ class Actor:
     learner: Learner | None = None  # their current enrolment, with its cohort and programme
     coach_of: tuple[str, ...] = ()  # cohort ids
     manager_of: tuple[str, ...] = ()  # cohort ids where they manage learners
+    program_language: str = "nl"  # of a cohort they serve: a roster gives coaches no language
 
     @property
     def person_id(self) -> int:
@@ -35,7 +36,7 @@ class Actor:
     def language(self) -> str:
         if self.learner is not None:
             return self.learner.language
-        return self.person.language or "nl"
+        return self.person.language or self.program_language
 
 
 async def load_actor(
@@ -54,4 +55,8 @@ async def load_actor(
     roles = await cohort_roles_of(session, person.id)
     actor.coach_of = tuple(cohort for cohort, role in roles if role == "coach")
     actor.manager_of = tuple(cohort for cohort, role in roles if role == "manager")
+    if actor.learner is None and roles:
+        served = await session.get(Cohort, roles[0][0])
+        served_program = programs.get(served.program_id) if served is not None else None
+        actor.program_language = served_program.language if served_program is not None else "nl"
     return actor

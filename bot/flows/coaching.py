@@ -29,7 +29,7 @@ from bot.domain.text import too_long, verbatim
 from bot.flows.actors import Actor
 from bot.flows.coach_phrases import asks_for_a_coach
 from bot.flows.expectation import expectation_text
-from bot.flows.kinds import delivery_now
+from bot.flows.kinds import with_prompt
 from bot.flows.learners import load_learner
 from bot.flows.planning import replan
 from bot.flows.progress import summarize
@@ -461,17 +461,20 @@ def coaching_kinds(programs: Mapping[str, Program]) -> list[DeliveryKind]:
         case = await session.get(CoachCase, delivery.payload.get("case"))
         if case is None or delivery.person_id is None:
             return None
-        language = await _language_of(session, delivery.person_id)
+        language = await _language_of(session, delivery.person_id, case, programs)
         title, text = await _post_text(session, case, language, programs)
         claim = Choice(translate(language, "coach.claim"), f"{PREFIX}claim:{case.id}")
-        return await _with_prompt(session, delivery, Reply(text, (claim,)), shown_again=title)
+        return await with_prompt(session, delivery, Reply(text, (claim,)), shown_again=title)
 
     async def render_relay(session: Session, delivery: Delivery) -> Reply | None:
         message = await session.get(CaseMessage, delivery.payload.get("message"))
         if message is None or delivery.person_id is None:
             return None
+        case = await session.get(CoachCase, message.case_id)
+        if case is None:
+            return None
         author = await session.get(Person, message.author_id) if message.author_id is not None else None
-        language = await _language_of(session, delivery.person_id)
+        language = await _language_of(session, delivery.person_id, case, programs)
         role = translate(language, f"coach.role.{message.author_role}")
         name = author.name if author is not None else "?"
         return Reply(f"**{verbatim(name)}** ({role}, #{message.case_id}):\n\n{verbatim(message.text)}")
@@ -480,7 +483,7 @@ def coaching_kinds(programs: Mapping[str, Program]) -> list[DeliveryKind]:
         case = await session.get(CoachCase, delivery.payload.get("case"))
         if case is None or delivery.person_id is None:
             return None
-        language = await _language_of(session, delivery.person_id)
+        language = await _language_of(session, delivery.person_id, case, programs)
         coach = await session.get(Person, case.coach_id) if case.coach_id is not None else None
         learner = await session.get(Person, case.person_id)
         text = translate(
@@ -491,7 +494,7 @@ def coaching_kinds(programs: Mapping[str, Program]) -> list[DeliveryKind]:
             learner=verbatim(learner.name) if learner else "?",
         )
         choices = _rating_choices(_id(case)) if delivery.payload.get("rate") else ()
-        return await _with_prompt(session, delivery, Reply(text, choices))
+        return await with_prompt(session, delivery, Reply(text, choices))
 
     return [
         DeliveryKind("case_post", render_post, urgent=True),
@@ -528,23 +531,17 @@ async def _post_text(
     return title, "\n\n".join(lines)
 
 
-async def _with_prompt(
-    session: Session, delivery: Delivery, reply: Reply, *, shown_again: str | None = None
-) -> Reply:
-    assert delivery.person_id is not None
-    return await prompts.ask_choices(
-        session,
-        person_id=delivery.person_id,
-        delivery_key=delivery.key,
-        reply=reply,
-        now=delivery_now(delivery),
-        shown_again=shown_again,
-    )
-
-
-async def _language_of(session: Session, person_id: int) -> str:
+async def _language_of(
+    session: Session, person_id: int, case: CoachCase, programs: Mapping[str, Program]
+) -> str:
+    """The recipient's own language, else the language of the case's programme (a coach of an
+    English cohort has no language on the roster)."""
     person = await session.get(Person, person_id)
-    return (person.language if person is not None else None) or "nl"
+    if person is not None and person.language:
+        return person.language
+    cohort = await session.get(Cohort, case.cohort_id)
+    program = programs.get(cohort.program_id) if cohort is not None else None
+    return program.language if program is not None else "nl"
 
 
 # --- small helpers ---------------------------------------------------------------------------

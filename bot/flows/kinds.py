@@ -34,14 +34,7 @@ def journey_kinds(programs: Mapping[str, Program]) -> list[DeliveryKind]:
         learner = await load_learner(session, delivery.enrolment_id, programs)
         if learner is None:
             return None
-        reply = await render_delivery(session, learner, delivery)
-        return await prompts.ask_choices(
-            session,
-            person_id=delivery.person_id,
-            delivery_key=delivery.key,
-            reply=reply,
-            now=delivery_now(delivery),
-        )
+        return await with_prompt(session, delivery, await render_delivery(session, learner, delivery))
 
     async def delivered(session: Session, delivery: Delivery, now: datetime) -> None:
         if delivery.enrolment_id is None:
@@ -60,6 +53,21 @@ def journey_kinds(programs: Mapping[str, Program]) -> list[DeliveryKind]:
 
 async def render_reply(_session: Session, delivery: Delivery) -> Reply | None:
     return reply_from_payload(delivery.payload)
+
+
+async def with_prompt(
+    session: Session, delivery: Delivery, reply: Reply, *, shown_again: str | None = None
+) -> Reply:
+    """The row's message with its buttons' prompt opened (each button keyed), as it is rendered."""
+    assert delivery.person_id is not None
+    return await prompts.ask_choices(
+        session,
+        person_id=delivery.person_id,
+        delivery_key=delivery.key,
+        reply=reply,
+        now=delivery_now(delivery),
+        shown_again=shown_again,
+    )
 
 
 def delivery_now(delivery: Delivery) -> datetime:
