@@ -183,6 +183,7 @@ class Dispatcher:
             delivery_key=delivery.key,
             choices=reply.choices,
             images=reply.images,
+            replaces=reply.replaces,
         )
         try:
             receipt = await self._adapters[recipient.platform].send(message)

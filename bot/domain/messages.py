@@ -39,6 +39,7 @@ class Reply:
     text: str
     choices: tuple[Choice, ...] = ()
     images: tuple[str, ...] = ()
+    replaces: str | None = None  # a platform message id of ours that this message replaces (an edit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,13 @@ class Inbound:
 
     `event_id` is the platform's id for the event (Telegram update id, Slack event id,
     a console counter); (platform, event_id) is unique, so a redelivered event is handled once.
-    `reply_to` names the message whose choice was pressed, so an old keyboard can be recognised.
+    `reply_to` is the platform message id (as in `SendReceipt`) of the message this event
+    answers: the message whose button was pressed, or the one a text replies to (a Telegram
+    reply, the first message of a Slack thread). `in_room` says it was written in a group or
+    channel rather than the person's own chat with the bot: the `identity` is still the person
+    who wrote it, and the core acts there only on what is addressed to it (a press, an answer to
+    one of its messages). `attachment` says a photo or file came with it (its caption, if any,
+    is the `text`); the core passes on only text.
     `typed_key` is a choice's key typed where there are no buttons (the console): the core
     looks it up among the person's open choices.
     """
@@ -60,6 +67,8 @@ class Inbound:
     reply_to: str | None = None
     display_name: str | None = None
     typed_key: str | None = None
+    in_room: bool = False
+    attachment: bool = False
 
     @property
     def command(self) -> tuple[str, str] | None:
@@ -77,6 +86,9 @@ class Outbound:
 
     `images` are local file paths named by the program's Markdown; `choices` become buttons.
     `delivery_key` is the outbox key, unique per message, for idempotent sends.
+    `replaces` is the platform message id (a `SendReceipt`'s) of a message the bot sent before:
+    the adapter edits that message to read as this one (a case post that became "claimed by
+    Carla"); an adapter that cannot edit sends it as a new message.
     """
 
     recipient: Identity
@@ -84,12 +96,15 @@ class Outbound:
     delivery_key: str
     choices: tuple[Choice, ...] = ()
     images: tuple[str, ...] = ()
+    replaces: str | None = None
     sent_at: datetime | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class SendReceipt:
-    """What the platform said about a sent message: its id there, for later edits."""
+    """What the platform said about a sent message: its id there, for later edits and to
+    recognise answers to it. The id names the message on its whole platform (Slack
+    `<channel>:<ts>`, Telegram `<chat id>:<message id>`), so it alone finds the message."""
 
     platform_message_id: str
 
