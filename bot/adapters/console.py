@@ -3,9 +3,10 @@
 Translation only: a typed line becomes an `Inbound` (a line that is not a /command also goes
 as `typed_key`: the core looks it up among the person's open choices, so every open question
 can be answered by its number, also after a restart), an `Outbound` becomes printed text with
-its choices under their keys. With a terminal it
-prints rich Markdown; otherwise plain text, one message block at a time, so a conversation can
-be scripted through stdin and read back from stdout.
+its choices under their keys. With a terminal it prints rich Markdown; otherwise plain text,
+one message block at a time, so a conversation can be scripted through stdin and read back from
+stdout. A message that `replaces` an earlier one cannot edit what was printed: it is printed as
+a new message, marked "✎ " so a reader sees it stands for an earlier one.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from rich.panel import Panel
 from bot.adapters.base import InboundHandler
 from bot.domain.messages import Choice, Identity, Inbound, InboundAck, Outbound, Platform, SendReceipt
 from scheduler.clock import Clock
+
+REPLACES_MARK = "✎ "
 
 
 class ConsoleAdapter:
@@ -76,7 +79,7 @@ class ConsoleAdapter:
         return await self._handler(inbound)
 
     def _print_plain(self, stamp: str, message: Outbound) -> None:
-        lines = [f"[{stamp}] Coachbot:", _unescaped(message.text)]
+        lines = [f"[{stamp}] Coachbot:", _marked(message) + _unescaped(message.text)]
         lines += [f"[image: {image}]" for image in message.images]
         lines += [f"  [{key}] {choice.label}" for key, choice in _keyed(message.choices)]
         self._output.write("\n".join(lines) + "\n\n")
@@ -84,7 +87,8 @@ class ConsoleAdapter:
 
     def _print_rich(self, stamp: str, message: Outbound) -> None:
         assert self._console is not None
-        self._console.print(Panel(Markdown(message.text), title=f"Coachbot · {stamp}", title_align="left"))
+        title = f"{_marked(message)}Coachbot · {stamp}"
+        self._console.print(Panel(Markdown(message.text), title=title, title_align="left"))
         for image in message.images:
             self._console.print(f"[dim]image: {image}[/dim]")
         for key, choice in _keyed(message.choices):
@@ -102,6 +106,11 @@ _CODE = re.compile(r"((?<!\\)```.*?```|(?<!\\)`[^`\n]*`)", re.DOTALL)
 def _unescaped(markdown: str) -> str:
     parts = _CODE.split(markdown)  # odd indexes are the code
     return "".join(part if index % 2 else _ESCAPE.sub(r"\1", part) for index, part in enumerate(parts))
+
+
+def _marked(message: Outbound) -> str:
+    """The mark of a message that replaces an earlier one (printed anew: the console cannot edit)."""
+    return REPLACES_MARK if message.replaces is not None else ""
 
 
 def _keyed(choices: tuple[Choice, ...]) -> list[tuple[str, Choice]]:

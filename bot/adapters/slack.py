@@ -8,7 +8,9 @@ Outbound: `send` renders Markdown to Block Kit (`slack_render`), opens the learn
 once (`conversations.open`, cached), uploads local images with `files_upload_v2` (before the
 text), posts each part paced per channel, and returns `<channel>:<ts>` of the last part, which
 carries the buttons. Parts posted before a failure are remembered per delivery key (in memory),
-so the outbox's retry posts only the rest. Web API calls share one aiohttp session and have the
+so the outbox's retry posts only the rest. A message that `replaces` an earlier one
+(`<channel>:<ts>`) is a `chat.update` of it instead, paced like a post; only a text that renders
+as one message without uploaded images can replace one. Web API calls share one aiohttp session and have the
 SDK's built-in retries switched off: the outbox decides about retries (see `slack_errors`).
 """
 
@@ -34,7 +36,13 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from bot.adapters.base import HomeOpenedHandler, InboundHandler
 from bot.adapters.slack_errors import AUTH_BROKEN, error_code, to_send_error
 from bot.adapters.slack_home import render_home
-from bot.adapters.slack_inbound import Address, clicked_message_id, message_id, parse_address
+from bot.adapters.slack_inbound import (
+    Address,
+    clicked_message_id,
+    message_id,
+    parse_address,
+    parse_message_id,
+)
 from bot.adapters.slack_listeners import Listeners, build_bolt_app, library_logger
 from bot.adapters.slack_pacer import ChannelPacer
 from bot.adapters.slack_render import SlackMessage, answered_blocks, escape, render_message
@@ -203,9 +211,12 @@ class SlackAdapter:
     # -- outbound ---------------------------------------------------------------------------
 
     async def send(self, message: Outbound) -> SendReceipt:
-        """Post one message (images first, then text parts, buttons on the last part)."""
+        """Post one message (images first, then text parts, buttons on the last part), or update
+        the message it `replaces` to read as this one."""
         address = _address(message.recipient.external_id)
         rendered = render_message(message.text, message.choices)
+        if message.replaces is not None:
+            return await self._replace(message, rendered.messages, message.replaces)
         images = _image_files(message.images, rendered.image_alts)
         steps: list[_Step] = [*images, *rendered.messages]
         if not steps:
@@ -216,6 +227,27 @@ class SlackAdapter:
             posted.append(await self._post_step(step, channel=channel, thread_ts=address.thread_ts))
         self._partial.pop(message.delivery_key, None)
         return SendReceipt(platform_message_id=message_id(channel, posted[-1]))
+
+    async def _replace(
+        self, message: Outbound, parts: tuple[SlackMessage, ...], replaced: str
+    ) -> SendReceipt:
+        try:
+            channel, ts = parse_message_id(replaced)
+        except ValueError:
+            raise PermanentSendError(f"slack: {replaced!r} is not a Slack message id to replace") from None
+        if message.images or len(parts) != 1:
+            raise PermanentSendError(
+                "slack: only a text of one message, without uploaded images, can replace a message"
+            )
+        (part,) = parts
+        await self._pacer.wait_turn(channel)
+        client = self._web_client()
+        await self._call(
+            "chat.update",
+            lambda: client.chat_update(channel=channel, ts=ts, text=part.text, blocks=list(part.blocks)),
+            channel=channel,
+        )
+        return SendReceipt(platform_message_id=message_id(channel, ts))
 
     async def lookup_user_by_email(self, email: str) -> str | None:
         """The Slack user id for an e-mail address (`users.lookupByEmail`), None if no one."""

@@ -5,17 +5,21 @@ Addresses (an `Identity.external_id` on platform "slack"):
 - `C…`, `G…` or `D…`, a conversation id: post to that channel;
 - `C…/1700000000.000100`, a conversation id and a thread's `ts`: post into that thread.
 
-Message ids (`SendReceipt.platform_message_id`, and `Inbound.reply_to` of a button click) are
-`<channel>:<ts>`, the pair that identifies a Slack message.
+Message ids (`SendReceipt.platform_message_id`, `Inbound.reply_to`) are `<channel>:<ts>`, the
+pair that identifies a Slack message.
 
 Translation rules (adapters never decide; these only say what is a person's message):
-- a direct message becomes `Inbound(text=…)` with the envelope's `event_id`;
-- a message in a channel also carries `reply_to="<channel>/<thread ts>"`, the address of its
-  thread, so the core can answer there (a coach escalation's case thread);
+- a message becomes `Inbound(text=…)` with the envelope's `event_id`; the identity is always the
+  user who wrote it. One in a channel (not the person's DM with the bot) has `in_room=True`;
+  one in a thread has `reply_to="<channel>:<thread ts>"`, the id of the thread's first message
+  (a coach answering in the thread of a case post answers that post). A shared file sets
+  `attachment` (the text is the message's text, if any);
 - edits, deletions, joins and other bots' posts are not a person's message: they become nothing;
-- a button click becomes `Inbound(choice=value, reply_to="<channel>:<message ts>")`; a click on
-  the App Home has `reply_to=None` (the Home is always current), event id = the `trigger_id`;
-- `/coach <text>` becomes `Inbound(text="/<text>")`, a bare `/coach` becomes "/menu".
+- a button click becomes `Inbound(choice=value, reply_to="<channel>:<message ts>")`, with
+  `in_room=True` when the message is in a channel; a click on the App Home has `reply_to=None`
+  (the Home is always current), event id = the `trigger_id`;
+- `/coach <text>` becomes `Inbound(text="/<text>")`, a bare `/coach` becomes "/menu": it is
+  addressed to the bot wherever it was typed, so never `in_room`.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ BARE_COMMAND_TEXT = "/menu"
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
 _CONVERSATION_ID = re.compile(r"^[CGD][A-Z0-9]+$")
+_ROOM_ID = re.compile(r"^[CG][A-Z0-9]+$")  # a channel or private channel; D… is a DM
 _THREAD_TS = re.compile(r"^\d+\.\d+$")
 _SLACK_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 
@@ -63,6 +68,14 @@ def message_id(channel: str, ts: str) -> str:
     return f"{channel}:{ts}"
 
 
+def parse_message_id(platform_message_id: str) -> tuple[str, str]:
+    """(channel, ts) of a `message_id`; `ValueError` for anything else."""
+    channel, _, ts = platform_message_id.partition(":")
+    if not _CONVERSATION_ID.match(channel) or not _THREAD_TS.match(ts):
+        raise ValueError(f"not a Slack message id: {platform_message_id!r}")
+    return channel, ts
+
+
 def thread_address(channel: str, thread_ts: str) -> str:
     """The address that posts into a thread."""
     return f"{channel}/{thread_ts}"
@@ -81,16 +94,16 @@ def message_to_inbound(
         or user == bot_user_id  # our own posts echo back as events; they are not input
     ):
         return None
-    channel = str(event.get("channel", ""))
-    reply_to = None
-    if event.get("channel_type") != "im":
-        reply_to = thread_address(channel, str(event.get("thread_ts") or event.get("ts", "")))
+    channel, thread_ts = str(event.get("channel", "")), event.get("thread_ts")
+    in_thread = isinstance(thread_ts, str) and thread_ts != event.get("ts")
     return Inbound(
         identity=Identity("slack", user),
         event_id=str(body["event_id"]),
         received_at=received_at,
         text=to_plain_text(str(event.get("text") or "")),
-        reply_to=reply_to,
+        reply_to=message_id(channel, str(thread_ts)) if in_thread else None,
+        in_room=event.get("channel_type") != "im",
+        attachment=bool(event.get("files")) or event.get("subtype") == "file_share",
     )
 
 
@@ -107,6 +120,7 @@ def action_to_inbound(body: Mapping[str, Any], *, received_at: datetime) -> Inbo
         received_at=received_at,
         choice=value,
         reply_to=clicked_message_id(body),
+        in_room=_is_room((body.get("container") or {}).get("channel_id")),
     )
 
 
@@ -163,6 +177,10 @@ def _plain_link(match: re.Match[str]) -> str:
         return target.removeprefix("mailto:")
     bare = target.removeprefix("mailto:")
     return label if label in (target, bare) else f"{label} ({bare})"
+
+
+def _is_room(channel: object) -> bool:
+    return isinstance(channel, str) and _ROOM_ID.match(channel) is not None
 
 
 def _action_event_id(body: Mapping[str, Any], action: Mapping[str, Any]) -> str:

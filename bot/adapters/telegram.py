@@ -13,7 +13,9 @@ Receiving runs in one of two modes:
 
 Sending renders Markdown to Telegram HTML (`telegram_render`), sends images first, then the
 text parts with the choices as an inline keyboard under the last one, each call spaced by the
-process-wide `SendLimiter`. PTB's exceptions become `SendError`s the outbox dispatcher can act on.
+process-wide `SendLimiter`. A message that `replaces` an earlier one (`<chat id>:<message id>`)
+edits it instead (editMessageText: its text and keyboard); only a short text can replace one.
+PTB's exceptions become `SendError`s the outbox dispatcher can act on.
 """
 
 from __future__ import annotations
@@ -48,7 +50,13 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, Te
 from telegram.request import HTTPXRequest
 
 from bot.adapters.base import InboundHandler
-from bot.adapters.telegram_inbound import ALLOWED_UPDATES, telegram_identity, translate
+from bot.adapters.telegram_inbound import (
+    ALLOWED_UPDATES,
+    message_id,
+    parse_message_id,
+    telegram_identity,
+    translate,
+)
 from bot.adapters.telegram_limits import RealTimer, SendLimiter, Timer
 from bot.adapters.telegram_render import MESSAGE_LIMIT, escape, render_parts, utf16_length
 from bot.domain.errors import (
@@ -427,11 +435,14 @@ class TelegramAdapter:
     # --- sending -----------------------------------------------------------------------------
 
     async def send(self, message: Outbound) -> SendReceipt:
-        """Send images, then text parts (choices under the last); raise a `SendError` on failure.
+        """Send images, then text parts (choices under the last), or edit the message it
+        `replaces`; raise a `SendError` on failure.
 
         Parts already accepted by Telegram are remembered per `delivery_key`, so the outbox's
         retry after a failure half-way continues with the first part not yet sent.
         """
+        if message.replaces is not None:
+            return await self._replace(message, message.replaces)
         chat_id = _chat_id(message)
         steps = _steps(message)
         await self._open()
@@ -442,7 +453,29 @@ class TelegramAdapter:
             progress.done += 1
             progress.message_id = sent.message_id
         self._progress.pop(message.delivery_key, None)
-        return SendReceipt(platform_message_id=str(progress.message_id))
+        return SendReceipt(platform_message_id=message_id(chat_id, progress.message_id))
+
+    async def _replace(self, message: Outbound, replaced: str) -> SendReceipt:
+        """Edit our message `replaced` to read as `message` (text and keyboard; none removes it)."""
+        chat_id, replaced_id = _replaced_message(message, replaced, chat_id=_chat_id(message))
+        html = _single_part(message)
+        keyboard = _keyboard(message.choices)
+        await self._open()
+        await self._limiter.acquire(chat_id)
+        try:
+            await self._bot.edit_message_text(
+                html,
+                chat_id=chat_id,
+                message_id=replaced_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard,
+            )
+        except BadRequest as exc:
+            if "not modified" not in exc.message.lower():  # it already reads as `message`
+                raise self._send_error(exc, chat_id=chat_id) from exc
+        except TelegramError as exc:
+            raise self._send_error(exc, chat_id=chat_id) from exc
+        return SendReceipt(platform_message_id=message_id(chat_id, replaced_id))
 
     async def _deliver(self, step: _Step, chat_id: int) -> Message:
         try:
@@ -494,7 +527,7 @@ class _Step:
 @dataclass(slots=True)
 class _Progress:
     done: int = 0
-    message_id: int | None = None
+    message_id: int = 0
 
 
 def _steps(message: Outbound) -> list[_Step]:
@@ -524,6 +557,28 @@ def _keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:
                 f"telegram: a choice value must be 1-{CALLBACK_DATA_LIMIT} bytes (got {choice.value!r})"
             )
     return InlineKeyboardMarkup([[InlineKeyboardButton(c.label, callback_data=c.value)] for c in choices])
+
+
+def _replaced_message(message: Outbound, replaced: str, *, chat_id: int) -> tuple[int, int]:
+    """(chat id, message id) of the message to edit. An id without a chat (a receipt from before
+    ids named their chat) names a message in the recipient's chat."""
+    try:
+        return (chat_id, int(replaced)) if replaced.isdigit() else parse_message_id(replaced)
+    except ValueError:
+        raise PermanentSendError(
+            f"telegram: delivery {message.delivery_key} replaces {replaced!r}, not a Telegram message id"
+        ) from None
+
+
+def _single_part(message: Outbound) -> str:
+    """The HTML of a message that replaces another: one text message, no images."""
+    parts = _rendered(message.text)
+    if message.images or len(parts) != 1:
+        raise PermanentSendError(
+            f"telegram: delivery {message.delivery_key} cannot replace a message: "
+            "only a text of one message, without images, can (an edit changes one message)"
+        )
+    return parts[0]
 
 
 def _chat_id(message: Outbound) -> int:

@@ -63,3 +63,18 @@ async def test_choices_are_shown_under_the_keys_the_core_gave_them() -> None:
     keyed = (Choice("Gedaan", "d:1:done", key="4"), Choice("Later", "d:1:later", key="5"))
     await adapter.send(Outbound(recipient=ANNA, text="Tip", delivery_key="k", choices=keyed))
     assert "  [4] Gedaan\n  [5] Later" in output.getvalue()
+
+
+async def test_a_replacing_message_is_printed_anew_marked_as_standing_for_an_earlier_one() -> None:
+    output = io.StringIO()
+    adapter = await _started(output, [])
+    first = await adapter.send(Outbound(recipient=ANNA, text="Vraag", delivery_key="k", choices=CHOICES))
+    output.truncate(0)
+    output.seek(0)
+    second = await adapter.send(
+        Outbound(
+            recipient=ANNA, text="Vraag: beantwoord", delivery_key="k2", replaces=first.platform_message_id
+        )
+    )
+    assert output.getvalue() == "[Mon 2027-01-04 09:00] Coachbot:\n✎ Vraag: beantwoord\n\n"
+    assert second.platform_message_id != first.platform_message_id

@@ -28,9 +28,16 @@ from tests.adapters.slack_fixtures import (  # noqa: F401  (fixtures)
     slack_api,
 )
 from tests.fakes.slack_api import BOT_ID, BOT_USER_ID, FakeSlackApi
-from tests.fakes.slack_signing import SignedPoster, block_actions_payload, dm_event, event_envelope
+from tests.fakes.slack_signing import (
+    SignedPoster,
+    block_actions_payload,
+    channel_event,
+    dm_event,
+    event_envelope,
+)
 
 LEARNER = "U0LEARNER1"
+COACH = "U0COACH01"
 
 
 async def test_a_direct_message_becomes_one_inbound_and_is_acknowledged(
@@ -115,20 +122,59 @@ async def test_own_and_other_bots_messages_and_edits_are_not_passed_on(
     assert core.inbound == []
 
 
-async def test_a_channel_message_carries_its_thread_as_reply_to(
-    poster: SignedPoster, core: RecordingCore
+async def test_an_answer_in_a_channel_thread_is_the_writers_in_a_room_answering_the_first_message(
+    http_adapter: SlackAdapter, poster: SignedPoster, core: RecordingCore
 ) -> None:
-    top = {
-        **dm_event(LEARNER, "vraag", channel="C0COACHES", ts="1700000300.000100"),
-        "channel_type": "channel",
-    }
-    reply = {**top, "ts": "1700000400.000100", "thread_ts": "1700000300.000100"}
+    post = await http_adapter.send(
+        Outbound(recipient=Identity("slack", "C0COACHES"), text="Ada zoekt een coach", delivery_key="case-1")
+    )
+    _, _, post_ts = post.platform_message_id.partition(":")
 
-    await poster.event(top)
-    await poster.event(reply)
+    await poster.event(channel_event(COACH, "Ik help je", channel="C0COACHES", thread_ts=post_ts))
+    await poster.event(channel_event(COACH, "Iets anders", channel="C0COACHES"))
 
-    assert [i.reply_to for i in core.inbound] == ["C0COACHES/1700000300.000100"] * 2
-    assert core.inbound[0].identity == Identity("slack", LEARNER)
+    answer, elsewhere = core.inbound
+    assert (answer.identity, answer.in_room, answer.reply_to) == (
+        Identity("slack", COACH),
+        True,
+        post.platform_message_id,
+    )
+    assert (elsewhere.in_room, elsewhere.reply_to) == (True, None)
+
+
+async def test_a_shared_file_arrives_as_an_attachment(poster: SignedPoster, core: RecordingCore) -> None:
+    await poster.event(channel_event(COACH, "mijn notities", channel="C0COACHES", files=2))
+
+    (inbound,) = core.inbound
+    assert (inbound.text, inbound.attachment, inbound.in_room) == ("mijn notities", True, True)
+
+
+async def test_a_click_in_a_channel_is_the_clickers_in_a_room(
+    http_adapter: SlackAdapter, poster: SignedPoster, core: RecordingCore, slack_api: FakeSlackApi
+) -> None:
+    post = await http_adapter.send(
+        Outbound(
+            recipient=Identity("slack", "C0COACHES"),
+            text="Ada zoekt een coach",
+            delivery_key="case-1",
+            choices=(Choice("Ik neem deze", "claim:1"),),
+        )
+    )
+    channel, _, ts = post.platform_message_id.partition(":")
+
+    payload = block_actions_payload(
+        user=COACH, value="claim:1", channel=channel, message_ts=ts, message=slack_api.messages[(channel, ts)]
+    )
+    answer = await poster.action(payload)
+
+    assert answer.status == 200
+    (inbound,) = core.inbound
+    assert (inbound.identity, inbound.in_room, inbound.reply_to, inbound.choice) == (
+        Identity("slack", COACH),
+        True,
+        post.platform_message_id,
+        "claim:1",
+    )
 
 
 async def test_a_click_records_the_choice_and_shows_it_on_the_message(
@@ -154,6 +200,7 @@ async def test_a_click_records_the_choice_and_shows_it_on_the_message(
     assert answer.status == 200
     assert core.inbound[0].choice == "good"
     assert core.inbound[0].reply_to == receipt.platform_message_id
+    assert core.inbound[0].in_room is False  # a click in the learner's DM
     assert core.inbound[0].event_id == payload["trigger_id"]
     blocks = slack_api.messages[(channel, ts)]["blocks"]
     assert [b["type"] for b in blocks] == ["section", "context"]

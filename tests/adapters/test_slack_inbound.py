@@ -16,7 +16,7 @@ from bot.adapters.slack_inbound import (
     to_plain_text,
 )
 from bot.domain.messages import Identity, Inbound
-from tests.fakes.slack_signing import block_actions_payload, dm_event, event_envelope
+from tests.fakes.slack_signing import block_actions_payload, channel_event, dm_event, event_envelope
 
 AT = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 LEARNER = "U0LEARNER1"
@@ -78,19 +78,55 @@ def test_people_sharing_files_or_broadcasting_replies_still_write_messages(subty
     assert inbound.text == "kijk"
 
 
-def test_a_channel_message_in_a_thread_names_the_thread() -> None:
-    event = {
-        **dm_event(LEARNER, "x", channel="C0C"),
-        "channel_type": "channel",
-        "thread_ts": "1.5",
-        "ts": "1.9",
-    }
+def test_a_channel_message_is_in_a_room_and_its_thread_names_the_first_message() -> None:
+    top = channel_event(LEARNER, "vraag", channel="C0C", ts="1.5")
+    reply = channel_event(LEARNER, "antwoord", channel="C0C", ts="1.9", thread_ts="1.5")
+    broadcast = {**reply, "subtype": "thread_broadcast"}
+
+    inbounds = [
+        message_to_inbound(event_envelope(e), received_at=AT, bot_user_id=None)
+        for e in (top, reply, broadcast)
+    ]
+
+    assert [(i.identity, i.in_room, i.reply_to) for i in inbounds if i is not None] == [
+        (Identity("slack", LEARNER), True, None),
+        (Identity("slack", LEARNER), True, "C0C:1.5"),
+        (Identity("slack", LEARNER), True, "C0C:1.5"),
+    ]
+
+
+def test_a_thread_starts_at_its_first_message_which_answers_nothing() -> None:
+    first = channel_event(LEARNER, "vraag", channel="C0C", ts="1.5", thread_ts="1.5")
+
+    inbound = message_to_inbound(event_envelope(first), received_at=AT, bot_user_id=None)
+
+    assert inbound is not None
+    assert inbound.reply_to is None
+
+
+def test_a_reply_in_a_dm_thread_names_its_first_message_and_stays_out_of_rooms() -> None:
+    event = {**dm_event(LEARNER, "x", channel="D0L", ts="1.9"), "thread_ts": "1.5"}
 
     inbound = message_to_inbound(event_envelope(event), received_at=AT, bot_user_id=None)
 
     assert inbound is not None
-    assert inbound.reply_to == "C0C/1.5"
-    assert parse_address(inbound.reply_to) == Address(channel="C0C", thread_ts="1.5")
+    assert (inbound.in_room, inbound.reply_to) == (False, "D0L:1.5")
+
+
+@pytest.mark.parametrize(
+    ("event", "attachment"),
+    [
+        (channel_event(LEARNER, "kijk", channel="C0C", files=1), True),
+        ({**dm_event(LEARNER, ""), "subtype": "file_share"}, True),
+        ({**dm_event(LEARNER, "kijk"), "files": [{"id": "F1"}]}, True),
+        (dm_event(LEARNER, "gewoon tekst"), False),
+    ],
+)
+def test_a_shared_file_is_an_attachment(event: dict[str, object], attachment: bool) -> None:
+    inbound = message_to_inbound(event_envelope(event), received_at=AT, bot_user_id=None)
+
+    assert inbound is not None
+    assert (inbound.attachment, inbound.text) == (attachment, event["text"])
 
 
 def test_a_button_click() -> None:
@@ -107,6 +143,20 @@ def test_a_button_click() -> None:
     )
 
 
+@pytest.mark.parametrize(("channel", "in_room"), [("C0COACHES", True), ("G0PRIVATE", True), ("D0L", False)])
+def test_a_click_in_a_channel_is_in_a_room(channel: str, in_room: bool) -> None:
+    payload = block_actions_payload(user="U0COACH", value="claim:1", channel=channel, message_ts="1700.1")
+
+    inbound = action_to_inbound(payload, received_at=AT)
+
+    assert inbound is not None
+    assert (inbound.identity, inbound.in_room, inbound.reply_to) == (
+        Identity("slack", "U0COACH"),
+        in_room,
+        f"{channel}:1700.1",
+    )
+
+
 def test_a_home_tab_click_names_no_message() -> None:
     payload = block_actions_payload(user=LEARNER, value="menu", channel="D0L", message_ts="1.1")
     payload["container"] = {"type": "view", "view_id": "V1"}
@@ -114,7 +164,7 @@ def test_a_home_tab_click_names_no_message() -> None:
     inbound = action_to_inbound(payload, received_at=AT)
 
     assert inbound is not None
-    assert (inbound.choice, inbound.reply_to) == ("menu", None)
+    assert (inbound.choice, inbound.reply_to, inbound.in_room) == ("menu", None, False)
 
 
 def test_an_action_without_a_value_is_nothing() -> None:
@@ -133,10 +183,11 @@ def test_the_slash_command(text: str, command_text: str) -> None:
 
     inbound = command_to_inbound(body, received_at=AT)
 
-    assert (inbound.identity, inbound.event_id, inbound.text) == (
+    assert (inbound.identity, inbound.event_id, inbound.text, inbound.in_room) == (
         Identity("slack", LEARNER),
         "t-1",
         command_text,
+        False,
     )
 
 

@@ -249,6 +249,96 @@ async def test_a_missing_image_file_fails_before_anything_is_posted(
     assert slack_api.count("chat.postMessage") == 0
 
 
+CLAIM = (Choice("Ik neem deze", "claim:1"),)
+
+
+async def test_a_replacing_message_updates_the_earlier_one_text_and_buttons(
+    sender: SlackAdapter, slack_api: FakeSlackApi
+) -> None:
+    post = await sender.send(outbound("Ada zoekt een **coach**", to="C0COACHES", key="post", choices=CLAIM))
+    claimed = await sender.send(
+        outbound(
+            "Ada zoekt een coach: geclaimd door *Carla*",
+            to="C0COACHES",
+            key="claimed",
+            replaces=post.platform_message_id,
+        )
+    )
+
+    assert claimed == post
+    channel, _, ts = post.platform_message_id.partition(":")
+    (update,) = slack_api.calls_to("chat.update")
+    assert (update.params["channel"], update.params["ts"]) == (channel, ts)
+    message = slack_api.messages[(channel, ts)]
+    assert message["text"] == "Ada zoekt een coach: geclaimd door _Carla_"
+    assert [b["type"] for b in message["blocks"]] == ["section"]  # no buttons: they are gone
+    assert slack_api.count("chat.postMessage") == 1  # nothing new was posted
+
+
+async def test_a_replacing_message_with_choices_gets_their_buttons(
+    sender: SlackAdapter, slack_api: FakeSlackApi
+) -> None:
+    post = await sender.send(outbound("Vraag", to="C0COACHES", key="post"))
+    await sender.send(
+        outbound("Vraag", to="C0COACHES", key="reopened", choices=CLAIM, replaces=post.platform_message_id)
+    )
+
+    (message,) = slack_api.messages.values()
+    assert [b["type"] for b in message["blocks"]] == ["section", "actions"]
+    assert message["blocks"][1]["elements"][0]["value"] == "claim:1"
+
+
+async def test_a_replacing_update_is_paced_like_a_post(
+    sender: SlackAdapter, slack_api: FakeSlackApi, fake_time: FakeTime
+) -> None:
+    post = await sender.send(outbound("Vraag", to="C0COACHES", key="post", choices=CLAIM))
+    await sender.send(outbound("Geclaimd", to="C0COACHES", key="claimed", replaces=post.platform_message_id))
+    slack_api.rate_limit_next("chat.update", retry_after=7)
+    with pytest.raises(RateLimited) as raised:
+        await sender.send(
+            outbound("Gesloten", to="C0COACHES", key="closed", replaces=post.platform_message_id)
+        )
+    with pytest.raises(RateLimited):
+        await sender.send(
+            outbound("Gesloten", to="C0COACHES", key="closed", replaces=post.platform_message_id)
+        )
+
+    assert fake_time.sleeps == [1.0, 1.0]  # a second after the post, and after the first update
+    assert (raised.value.retry_after, raised.value.scope) == (7, "chat")
+    assert slack_api.count("chat.update") == 2  # the channel is held: Slack is not asked a third time
+
+
+async def test_only_a_short_text_can_replace_a_message(
+    sender: SlackAdapter, slack_api: FakeSlackApi, tmp_path: Path
+) -> None:
+    image = tmp_path / "chart.png"
+    image.write_bytes(b"png")
+    long_text = "\n\n---\n\n".join(f"Alinea {n}: " + "woord " * 100 for n in range(30))  # two messages
+
+    with pytest.raises(PermanentSendError, match="replace"):
+        await sender.send(outbound(long_text, to="C0COACHES", replaces="C0COACHES:1700000001.000001"))
+    with pytest.raises(PermanentSendError, match="replace"):
+        await sender.send(
+            outbound(images=(str(image),), to="C0COACHES", replaces="C0COACHES:1700000001.000001")
+        )
+
+    assert slack_api.count("chat.update") == 0
+
+
+@pytest.mark.parametrize("replaces", ["", "1700000001.000001", "C0COACHES/1700000001.000001", "4242:7"])
+async def test_replacing_what_is_no_slack_message_id_is_permanent(
+    sender: SlackAdapter, slack_api: FakeSlackApi, replaces: str
+) -> None:
+    with pytest.raises(PermanentSendError):
+        await sender.send(outbound(to="C0COACHES", replaces=replaces))
+    assert slack_api.count("chat.update") == 0
+
+
+async def test_replacing_a_message_slack_does_not_know_is_permanent(sender: SlackAdapter) -> None:
+    with pytest.raises(PermanentSendError, match="message_not_found"):
+        await sender.send(outbound(to="C0COACHES", replaces="C0COACHES:1700000099.000099"))
+
+
 async def test_lookup_by_email(sender: SlackAdapter, slack_api: FakeSlackApi) -> None:
     slack_api.add_user("ann@example.com", "U0ANN")
     slack_api.add_user("gone@example.com", "U0GONE", deleted=True)

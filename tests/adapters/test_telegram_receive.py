@@ -21,6 +21,7 @@ NOW = datetime(2027, 1, 12, 9, 30, tzinfo=UTC)
 LEARNER = 4242
 OTHER_LEARNER = 4343
 GROUP = -1001234
+COACH = 7070
 SECRET = "s3cret-token_for-tests"
 
 
@@ -123,15 +124,103 @@ async def test_start_with_a_token_arrives_as_the_command_text(
     assert inbound.command == ("start", "tok_3f9a")
 
 
-async def test_a_group_message_is_the_groups_with_the_sender_as_display_name(
+async def test_a_group_message_is_the_senders_written_in_a_room(
     api: FakeTelegramApi, core: Core, started: AdapterFactory
 ) -> None:
     await started()
-    api.push_group_text(GROUP, "Ik neem deze", user_id=77, first_name="Bo")
+    update_id = api.push_group_text(GROUP, "Ik neem deze", user_id=COACH, first_name="Carla")
+    await handled(api)
+    assert core.inbound == [
+        Inbound(
+            identity=Identity("telegram", str(COACH)),  # a user id is their private chat's id
+            event_id=str(update_id),
+            received_at=NOW,
+            text="Ik neem deze",
+            display_name="Carla",
+            in_room=True,
+        )
+    ]
+
+
+async def test_a_reply_in_a_group_names_the_bots_message_it_answers(
+    api: FakeTelegramApi, core: Core, started: AdapterFactory
+) -> None:
+    adapter = await started()
+    post = await adapter.send(
+        Outbound(
+            recipient=Identity("telegram", str(GROUP)), text="Een vraag voor een coach", delivery_key="p"
+        )
+    )
+    _, _, post_id = post.platform_message_id.partition(":")
+    api.push_group_text(GROUP, "Ik help je graag", user_id=COACH, first_name="Carla", reply_to=int(post_id))
     await handled(api)
     (inbound,) = core.inbound
-    assert inbound.identity == Identity("telegram", str(GROUP))
-    assert inbound.display_name == "Bo"
+    assert post.platform_message_id == f"{GROUP}:{post_id}"
+    assert (inbound.identity, inbound.in_room) == (Identity("telegram", str(COACH)), True)
+    assert inbound.reply_to == post.platform_message_id
+    assert inbound.text == "Ik help je graag"
+
+
+async def test_a_reply_in_a_private_chat_names_the_message_it_answers(
+    api: FakeTelegramApi, core: Core, started: AdapterFactory
+) -> None:
+    adapter = await started()
+    sent = await adapter.send(
+        Outbound(recipient=Identity("telegram", str(LEARNER)), text="Hoe ging het?", delivery_key="q")
+    )
+    api.push_text(LEARNER, "Goed", reply_to=int(sent.platform_message_id.split(":")[1]))
+    api.push_text(LEARNER, "Zonder antwoord")
+    await handled(api)
+    assert [(i.reply_to, i.in_room) for i in core.inbound] == [
+        (sent.platform_message_id, False),
+        (None, False),
+    ]
+    assert core.inbound[0].identity == Identity("telegram", str(LEARNER))
+
+
+async def test_a_group_message_on_behalf_of_a_chat_is_nobodys(
+    api: FakeTelegramApi, core: Core, started: AdapterFactory
+) -> None:
+    await started()
+    group = {"id": GROUP, "type": "supergroup", "title": "Coaches"}
+    anonymous = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
+    api.push_update(
+        {
+            "message": {
+                "message_id": 9,
+                "date": 0,
+                "chat": group,
+                "from": anonymous,
+                "sender_chat": group,
+                "text": "x",
+            }
+        }
+    )
+    api.push_text(LEARNER, "daarna")
+    await handled(api)
+    assert [inbound.text for inbound in core.inbound] == ["daarna"]
+
+
+async def test_a_photo_or_document_is_an_attachment_with_its_caption_as_text(
+    api: FakeTelegramApi, core: Core, started: AdapterFactory
+) -> None:
+    await started()
+    api.push_file(LEARNER, kind="photo", caption="Mijn aantekeningen")
+    api.push_file(LEARNER, kind="document")
+    api.push_file(GROUP, kind="photo", caption="Voor de coaches", user_id=COACH)
+    await handled(api)
+    assert [(i.identity.external_id, i.text, i.attachment, i.in_room) for i in core.inbound] == [
+        (str(LEARNER), "Mijn aantekeningen", True, False),
+        (str(LEARNER), "", True, False),
+        (str(COACH), "Voor de coaches", True, True),
+    ]
+
+
+async def test_a_text_is_no_attachment(api: FakeTelegramApi, core: Core, started: AdapterFactory) -> None:
+    await started()
+    api.push_text(LEARNER, "gewoon tekst")
+    await handled(api)
+    assert core.inbound[0].attachment is False
 
 
 async def test_polling_removes_an_old_webhook_and_asks_only_for_what_it_handles(
@@ -304,11 +393,12 @@ async def press_after_sending(api: FakeTelegramApi, adapter: TelegramAdapter, te
     receipt = await adapter.send(
         Outbound(recipient=Identity("telegram", str(LEARNER)), text=text, delivery_key="d-1", choices=choices)
     )
-    message_id = int(receipt.platform_message_id)
-    api.push_callback(LEARNER, message_id, "done:42")
+    chat, _, message_id = receipt.platform_message_id.partition(":")
+    assert chat == str(LEARNER)
+    api.push_callback(LEARNER, int(message_id), "done:42")
     await handled(api)
     await adapter.stop()
-    return message_id
+    return int(message_id)
 
 
 async def test_a_press_is_an_inbound_choice_answered_and_shown(
@@ -319,7 +409,8 @@ async def test_a_press_is_an_inbound_choice_answered_and_shown(
     message_id = await press_after_sending(api, adapter, "Heb je het **geprobeerd**? a < b")
 
     (inbound,) = core.inbound
-    assert (inbound.choice, inbound.reply_to, inbound.text) == ("done:42", str(message_id), "")
+    assert (inbound.choice, inbound.reply_to, inbound.text) == ("done:42", f"{LEARNER}:{message_id}", "")
+    assert (inbound.identity, inbound.in_room) == (Identity("telegram", str(LEARNER)), False)
     assert api.callback_answers[-1]["text"] == "Genoteerd"
     (edit,) = api.calls_to("editMessageText")
     assert edit.ok
@@ -327,6 +418,37 @@ async def test_a_press_is_an_inbound_choice_answered_and_shown(
     assert edit.params["text"] == "Heb je het geprobeerd? a &lt; b\n\n✓ Ja, gedaan &lt;3"
     assert "reply_markup" not in edit.params
     assert api.messages[(LEARNER, message_id)].reply_markup is None
+
+
+async def test_a_press_in_a_group_is_the_pressers_in_a_room(
+    api: FakeTelegramApi, core: Core, started: AdapterFactory
+) -> None:
+    adapter = await started()
+    core.ack = InboundAck(accepted=True, chosen_label="Geclaimd")
+    post = await adapter.send(
+        Outbound(
+            recipient=Identity("telegram", str(GROUP)),
+            text="Ada zoekt een coach",
+            delivery_key="case-1",
+            choices=(Choice("Ik neem deze", "claim:1"),),
+        )
+    )
+    post_id = int(post.platform_message_id.split(":")[1])
+    update_id = api.push_callback(GROUP, post_id, "claim:1", user_id=COACH, first_name="Carla")
+    await handled(api)
+    await adapter.stop()
+    assert core.inbound == [
+        Inbound(
+            identity=Identity("telegram", str(COACH)),
+            event_id=str(update_id),
+            received_at=NOW,
+            choice="claim:1",
+            reply_to=f"{GROUP}:{post_id}",
+            display_name="Carla",
+            in_room=True,
+        )
+    ]
+    assert api.messages[(GROUP, post_id)].text == "Ada zoekt een coach\n\n✓ Geclaimd"
 
 
 async def test_the_edit_waits_its_turn_under_the_chats_rate_limit(
@@ -382,7 +504,7 @@ async def test_a_press_under_a_photo_removes_the_keyboard(
             choices=(Choice("Ok", "ok"),),
         )
     )
-    api.push_callback(LEARNER, int(receipt.platform_message_id), "ok")
+    api.push_callback(LEARNER, int(receipt.platform_message_id.split(":")[1]), "ok")
     await handled(api)
     await adapter.stop()
     (edit,) = api.calls_to("editMessageReplyMarkup")

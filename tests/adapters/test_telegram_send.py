@@ -69,7 +69,7 @@ async def test_a_text_is_sent_as_escaped_html(adapter: TelegramAdapter, api: Fak
     assert call.params["text"] == (
         'Let op: a &lt; b &amp; <b>c</b> * 2 and <a href="https://x.org/?a=1&amp;b=2">Q&amp;A</a>'
     )
-    assert receipt.platform_message_id == str(api.messages[(LEARNER, 1)].message_id)
+    assert receipt.platform_message_id == f"{LEARNER}:{api.messages[(LEARNER, 1)].message_id}"
 
 
 async def test_the_client_calls_base_url_bot_token_method(
@@ -104,7 +104,7 @@ async def test_a_long_text_goes_in_parts_with_the_choices_under_the_last(
             [{"text": "Later", "callback_data": "later:1"}],
         ]
     }
-    assert receipt.platform_message_id == "3"
+    assert receipt.platform_message_id == f"{LEARNER}:3"
 
 
 async def test_a_choice_value_over_64_bytes_is_refused_before_any_call(
@@ -132,7 +132,7 @@ async def test_images_are_sent_as_photos_before_the_text(
     photo = api.calls_to("sendPhoto")[0]
     assert photo.files["photo"].content == b"\x89PNG fake image"
     assert photo.files["photo"].filename == "chart.png"
-    assert receipt.platform_message_id == "2"
+    assert receipt.platform_message_id == f"{LEARNER}:2"
 
 
 async def test_an_image_without_text_carries_the_choices(
@@ -162,8 +162,123 @@ async def test_a_message_for_another_platform_is_refused(
 
 
 async def test_group_chats_can_be_sent_to(adapter: TelegramAdapter, api: FakeTelegramApi) -> None:
-    await adapter.send(outbound("Nieuwe vraag van een deelnemer", to=GROUP))
+    receipt = await adapter.send(outbound("Nieuwe vraag van een deelnemer", to=GROUP))
     assert api.calls_to("sendMessage")[0].chat_id == GROUP
+    assert receipt.platform_message_id == f"{GROUP}:1"  # a message id is unique only in its chat
+
+
+# --- replacing an earlier message (an edit) ---------------------------------------------------
+
+CLAIM = (Choice("Ik neem deze", "claim:1"),)
+
+
+async def test_a_replacing_message_edits_the_earlier_one_text_and_buttons(
+    adapter: TelegramAdapter, api: FakeTelegramApi
+) -> None:
+    post = await adapter.send(outbound("Ada zoekt een **coach**", to=GROUP, key="post", choices=CLAIM))
+    claimed = await adapter.send(
+        outbound(
+            "Ada zoekt een coach: geclaimd door *Carla* <3",
+            to=GROUP,
+            key="claimed",
+            replaces=post.platform_message_id,
+        )
+    )
+    assert claimed == post
+    (edit,) = api.calls_to("editMessageText")
+    assert (edit.ok, edit.chat_id, edit.params["message_id"]) == (True, GROUP, 1)
+    assert edit.params["parse_mode"] == "HTML"
+    assert edit.params["text"] == "Ada zoekt een coach: geclaimd door <i>Carla</i> &lt;3"
+    assert "reply_markup" not in edit.params  # no buttons: the keyboard goes
+    message = api.messages[(GROUP, 1)]
+    assert (message.text, message.reply_markup) == ("Ada zoekt een coach: geclaimd door Carla <3", None)
+    assert api.calls_to("sendMessage")[1:] == []  # nothing new was sent
+
+
+async def test_a_replacing_message_with_choices_gets_their_keyboard(
+    adapter: TelegramAdapter, api: FakeTelegramApi
+) -> None:
+    post = await adapter.send(outbound("Vraag", to=GROUP, key="post", choices=CLAIM))
+    await adapter.send(
+        outbound(
+            "Vraag (opnieuw open)",
+            to=GROUP,
+            key="reopened",
+            choices=(Choice("Claim", "claim:2"),),
+            replaces=post.platform_message_id,
+        )
+    )
+    assert api.messages[(GROUP, 1)].reply_markup == {
+        "inline_keyboard": [[{"text": "Claim", "callback_data": "claim:2"}]]
+    }
+
+
+async def test_replacing_with_the_same_content_is_a_success(
+    adapter: TelegramAdapter, api: FakeTelegramApi
+) -> None:
+    post = await adapter.send(outbound("Vraag", key="post"))
+    again = await adapter.send(outbound("Vraag", key="again", replaces=post.platform_message_id))
+    assert again == post
+    assert [call.status for call in api.calls_to("editMessageText")] == [400]  # "message is not modified"
+
+
+async def test_a_replacing_edit_waits_its_turn_under_the_chats_rate_limit(
+    adapter: TelegramAdapter, api: FakeTelegramApi
+) -> None:
+    post = await adapter.send(outbound("Vraag", key="post", choices=CLAIM))
+    await adapter.send(outbound("Geclaimd", key="claimed", replaces=post.platform_message_id))
+    (sent,) = api.calls_to("sendMessage")
+    (edit,) = api.calls_to("editMessageText")
+    assert sent.at is not None
+    assert edit.at is not None
+    assert edit.at - sent.at == pytest.approx(1.0)
+
+
+async def test_a_receipt_id_from_before_ids_named_their_chat_names_a_message_in_the_recipients_chat(
+    adapter: TelegramAdapter, api: FakeTelegramApi
+) -> None:
+    await adapter.send(outbound("Vraag", to=GROUP, key="post", choices=CLAIM))
+    receipt = await adapter.send(outbound("Geclaimd", to=GROUP, key="claimed", replaces="1"))
+    assert receipt.platform_message_id == f"{GROUP}:1"
+    assert api.messages[(GROUP, 1)].text == "Geclaimd"
+
+
+@pytest.mark.parametrize(
+    ("text", "images"),
+    [("\n\n".join(f"Deel {n}. " + "woord " * 600 for n in range(2)), ()), ("Zie de grafiek", ("chart.png",))],
+    ids=["several parts", "an image"],
+)
+async def test_only_a_short_text_can_replace_a_message(
+    adapter: TelegramAdapter, api: FakeTelegramApi, tmp_path: Path, text: str, images: tuple[str, ...]
+) -> None:
+    for image in images:
+        (tmp_path / image).write_bytes(b"png")
+    with pytest.raises(PermanentSendError, match="replace"):
+        await adapter.send(
+            outbound(
+                text, key="claimed", images=tuple(str(tmp_path / i) for i in images), replaces=f"{LEARNER}:1"
+            )
+        )
+    assert api.calls == []
+
+
+@pytest.mark.parametrize("replaces", ["", "abc", "4242:x", "C0SLACK:1700000000.000100"])
+async def test_replacing_what_is_no_telegram_message_id_is_permanent(
+    adapter: TelegramAdapter, api: FakeTelegramApi, replaces: str
+) -> None:
+    with pytest.raises(PermanentSendError):
+        await adapter.send(outbound("Geclaimd", replaces=replaces))
+    assert api.calls == []
+
+
+async def test_a_failed_edit_is_mapped_like_a_send(adapter: TelegramAdapter, api: FakeTelegramApi) -> None:
+    with pytest.raises(PermanentSendError, match="not found"):
+        await adapter.send(outbound("Geclaimd", key="gone", replaces=f"{LEARNER}:99"))
+    post = await adapter.send(outbound("Vraag", key="post"))
+    api.rate_limit_next("editMessageText", retry_after=7, chat_id=LEARNER)
+    with pytest.raises(RateLimited) as raised:
+        await adapter.send(outbound("Geclaimd", key="claimed", replaces=post.platform_message_id))
+    assert (raised.value.retry_after, raised.value.scope) == (7, "chat")
 
 
 async def test_commands_are_registered_per_language(adapter: TelegramAdapter, api: FakeTelegramApi) -> None:
@@ -344,7 +459,7 @@ async def test_a_retry_after_a_partial_send_continues_with_the_first_unsent_part
     assert [call.status for call in calls] == [200, 502, 200, 200]
     delivered = [str(call.params["text"]).split(".")[0] for call in calls if call.ok]
     assert delivered == ["Deel 0", "Deel 1", "Deel 2"]  # nothing twice
-    assert receipt.platform_message_id == "3"
+    assert receipt.platform_message_id == f"{LEARNER}:3"
 
 
 async def test_every_part_sent_is_html_telegram_accepts(

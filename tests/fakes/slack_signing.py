@@ -61,6 +61,28 @@ def dm_event(
     }
 
 
+def channel_event(
+    user: str,
+    text: str,
+    *,
+    channel: str,
+    ts: str = "1700000400.000100",
+    thread_ts: str | None = None,
+    files: int = 0,
+) -> dict[str, Any]:
+    """A `message.channels` event: `user` wrote `text` in `channel`, in the thread of the message
+    `thread_ts` if given, sharing `files` files (then it is a `file_share`)."""
+    event = {**dm_event(user, text, channel=channel, ts=ts), "channel_type": "channel"}
+    if thread_ts is not None:
+        event["thread_ts"] = thread_ts
+    if files:
+        event["subtype"] = "file_share"
+        event["files"] = [
+            {"id": f"F{n:04d}", "name": f"file-{n}.png", "mode": "hosted"} for n in range(files)
+        ]
+    return event
+
+
 def block_actions_payload(
     *, user: str, value: str, channel: str, message_ts: str, message: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:

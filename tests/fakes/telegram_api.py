@@ -6,7 +6,10 @@ characters), records every call, and can be told to fail the next calls of a met
 chat) with a 429, 403, 400 migrate_to_chat_id, 5xx, or a dropped connection.
 
 Tests push updates (`push_text`, `push_start`, `push_callback`, ...) and wait for what they
-expect with `wait_until`, which waits on a condition, never on a clock.
+expect with `wait_until`, which waits on a condition, never on a clock. A pushed message can be
+a reply (`reply_to=` the id of a message in that chat, the bot's included), a group message
+from a user (`push_group_text`), or a photo or document with a caption (`push_file`). The bot's
+messages are kept in `messages`, as the edits left them.
 
     async with FakeTelegramApi() as api:
         adapter = TelegramAdapter(token=api.token, base_url=api.base_url, clock=clock)
@@ -284,10 +287,14 @@ class FakeTelegramApi:
         self._notify()
         return update_id
 
-    def push_text(self, chat_id: int, text: str, *, first_name: str = "Ada") -> int:
-        """A person writes in their private chat with the bot (chat id = user id)."""
+    def push_text(
+        self, chat_id: int, text: str, *, first_name: str = "Ada", reply_to: int | None = None
+    ) -> int:
+        """A person writes in their private chat with the bot (chat id = user id), optionally
+        as a reply to message `reply_to` of that chat."""
         user = _user(chat_id, first_name)
-        return self.push_update({"message": self._incoming(_chat(chat_id, first_name), user, text)})
+        message = self._incoming(_chat(chat_id, first_name), user, text, reply_to=reply_to)
+        return self.push_update({"message": message})
 
     def push_start(self, chat_id: int, payload: str = "", *, first_name: str = "Ada") -> int:
         """A person opens a deep link (`/start <payload>`) or presses Start."""
@@ -300,10 +307,35 @@ class FakeTelegramApi:
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len("/start")}]
         return message
 
-    def push_group_text(self, group_id: int, text: str, *, user_id: int, first_name: str = "Bo") -> int:
-        return self.push_update(
-            {"message": self._incoming(_chat(group_id), _user(user_id, first_name), text)}
-        )
+    def push_group_text(
+        self, group_id: int, text: str, *, user_id: int, first_name: str = "Bo", reply_to: int | None = None
+    ) -> int:
+        """User `user_id` writes in a group, optionally as a reply to message `reply_to` there."""
+        message = self._incoming(_chat(group_id), _user(user_id, first_name), text, reply_to=reply_to)
+        return self.push_update({"message": message})
+
+    def push_file(
+        self,
+        chat_id: int,
+        *,
+        kind: str = "photo",
+        caption: str | None = None,
+        user_id: int | None = None,
+        first_name: str = "Ada",
+    ) -> int:
+        """Someone sends a photo or a document (`kind`), with an optional caption, in a private
+        chat (`user_id` defaults to the chat id) or a group."""
+        message = self._incoming(_chat(chat_id, first_name), _user(user_id or chat_id, first_name), None)
+        number = message["message_id"]
+        if kind == "photo":
+            message["photo"] = [
+                {"file_id": f"in-photo-{number}", "file_unique_id": f"p{number}", "width": 1, "height": 1}
+            ]
+        else:
+            message["document"] = {"file_id": f"in-doc-{number}", "file_unique_id": f"d{number}"}
+        if caption is not None:
+            message["caption"] = caption
+        return self.push_update({"message": message})
 
     def push_callback(
         self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None, first_name: str = "Ada"
@@ -347,14 +379,27 @@ class FakeTelegramApi:
         }
         return self.push_update({"message": message})
 
-    def _incoming(self, chat: dict[str, Any], user: dict[str, Any], text: str) -> dict[str, Any]:
-        return {
+    def _incoming(
+        self, chat: dict[str, Any], user: dict[str, Any], text: str | None, *, reply_to: int | None = None
+    ) -> dict[str, Any]:
+        message: dict[str, Any] = {
             "message_id": self._next_message_id(chat["id"]),
             "date": _DATE,
             "chat": chat,
             "from": user,
-            "text": text,
         }
+        if text is not None:
+            message["text"] = text
+        if reply_to is not None:
+            message["reply_to_message"] = self._replied(chat, reply_to)
+        return message
+
+    def _replied(self, chat: dict[str, Any], message_id: int) -> dict[str, Any]:
+        """The `reply_to_message` Telegram includes: the bot's message as it reads now."""
+        sent = self.messages.get((chat["id"], message_id))
+        if sent is not None:
+            return sent.as_json()
+        return {"message_id": message_id, "date": _DATE, "chat": chat, "text": "(someone's message)"}
 
     def _next_message_id(self, chat_id: int) -> int:
         return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
