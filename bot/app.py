@@ -14,7 +14,8 @@ from bot.adapters.base import ChatAdapter, ReportsMembership, ShowsHome
 from bot.dispatcher import SENDING_LEASE, Dispatcher
 from bot.domain.directory import EmailDirectory
 from bot.domain.messages import Platform
-from bot.flows.coaching import chase_cases, coaching_kinds
+from bot.flows.case_chasing import chase_cases
+from bot.flows.case_kinds import coaching_kinds
 from bot.flows.conversation import Conversation
 from bot.flows.kinds import journey_kinds
 from bot.flows.routing import journey_rules
@@ -137,7 +138,7 @@ class App:
         )
 
     async def chase_cases(self) -> int:
-        """Remind coaches of waiting learners (bot/flows/coaching.py); the reminders written."""
+        """Remind coaches of waiting learners (bot/flows/case_chasing.py); the reminders written."""
         async with self.database.transaction() as session:
             written = await chase_cases(session, now=self.clock.now())
         if written:

@@ -23,7 +23,7 @@ from bot.storage.models import CoachCase, CohortMember, Delivery, Prompt
 from content.model import Program
 from content.roster import parse_roster
 from scheduler.clock import FrozenClock
-from tests.fakes.apps import app_on, demo_app
+from tests.fakes.apps import DEMO_ROSTER, app_on, demo_app
 from tests.fakes.memory_adapter import MemoryAdapter
 from tests.storage.seed import NOW, add_learner
 from tests.storage.text_search import find_text
@@ -304,3 +304,170 @@ async def test_a_case_in_an_english_cohort_speaks_english_to_its_coach(
         post = chat.last_to(CHRIS)
         assert post.text.startswith("**New question #1** from Alex Demo")
         assert [c.label for c in post.choices] == [translate("en", "coach.claim")]
+
+
+# --- a second coach, posts that change, handing on, files, history, restarts -----------------
+
+BO = "bo@acme.example"
+
+
+async def _with_second_coach(app: App, programs: dict[str, Program], tmp_path: Path) -> None:
+    """The demo cohort with Bo Coach beside Carla (the roster imported again)."""
+    text = DEMO_ROSTER.read_text(encoding="utf-8").replace(
+        "  - {email: coach@acme.example, name: Carla Coach}\n",
+        "  - {email: coach@acme.example, name: Carla Coach}\n  - {email: bo@acme.example, name: Bo Coach}\n",
+    )
+    path = tmp_path / "two-coaches.yaml"
+    path.write_text(text, encoding="utf-8")
+    await import_roster(app.database, parse_roster(path, programs), programs, now=app.clock.now())
+
+
+@pytest.fixture
+async def two_coaches(chat: Chat, app: App, programs: dict[str, Program], tmp_path: Path) -> Chat:
+    await _with_second_coach(app, programs, tmp_path)
+    await chat.say(BO, "/cases")  # Bo has joined too
+    return chat
+
+
+def _edits_to(chat: Chat, who: str) -> list[Outbound]:
+    return [m for m in chat.adapter.sent if m.recipient.external_id == who and m.replaces is not None]
+
+
+def _id_of(chat: Chat, message: Outbound) -> str:
+    return chat.adapter.receipts[chat.adapter.sent.index(message)]
+
+
+async def test_a_claim_changes_every_coachs_post_to_say_who_has_it(two_coaches: Chat) -> None:
+    chat = two_coaches
+    await _asked_and_open(chat)
+    carlas_post, bos_post = chat.last_to(CARLA), chat.last_to(BO)
+    assert [c.label for c in bos_post.choices] == [translate("nl", "coach.claim")]
+    await chat.press(CARLA, translate("nl", "coach.claim"))
+    for who, post in ((CARLA, carlas_post), (BO, bos_post)):
+        [edit] = _edits_to(chat, who)
+        assert edit.replaces == _id_of(chat, post)
+        assert translate("nl", "coach.post.claimed_by", coach="Carla Coach") in edit.text
+        assert ABOUT not in edit.text  # the details stay with the coach who has it
+        assert edit.choices == ()
+    await chat.say(BO, choice=bos_post.choices[0].value)  # Bo presses the old Claim button
+    assert chat.last_to(BO).text == translate("nl", "coach.taken", coach="Carla Coach")
+
+
+async def test_a_coach_hands_a_case_back_and_another_claims_it(two_coaches: Chat) -> None:
+    chat = two_coaches
+    case = await _asked_and_open(chat)
+    await chat.press(CARLA, translate("nl", "coach.claim"))
+    await chat.say(CARLA, "/unclaim")
+    assert chat.last_to(CARLA).text == translate("nl", "coach.unclaimed_by_you", case=case.id)
+    assert chat.last_to(ANNA).text.startswith("Coach Carla Coach moest je vraag teruggeven")
+    reopened = _edits_to(chat, BO)[-1]
+    assert [c.label for c in reopened.choices] == [translate("nl", "coach.claim")]  # open again
+    assert (await chat.case()).status == "open"
+    await chat.say(BO, choice=reopened.choices[0].value)
+    assert ((await chat.case()).status, "Bo Coach" in chat.last_to(ANNA).text) == ("claimed", True)
+    await chat.say(CARLA, "nog een gedachte")  # Carla has no case any more: nothing reaches Anna
+    assert "nog een gedachte" not in chat.last_to(ANNA).text
+
+
+async def test_a_coach_hands_a_case_on_to_another_coach(two_coaches: Chat) -> None:
+    chat = two_coaches
+    case = await _asked_and_open(chat)
+    await chat.press(CARLA, translate("nl", "coach.claim"))
+    await chat.say(ANNA, "Hoe begin ik?")
+    await chat.say(CARLA, f"/handover {case.id}")
+    assert chat.last_to(CARLA).text == translate("nl", "coach.handover.pick", case=case.id)
+    await chat.press(CARLA, "Bo Coach")
+    assert chat.last_to(CARLA).text == translate(
+        "nl", "coach.handed_over_by_you", case=case.id, coach="Bo Coach"
+    )
+    assert chat.last_to(ANNA).text == translate("nl", "coach.handed_on", by="Carla Coach", coach="Bo Coach")
+    assert any(text.startswith("Carla Coach heeft vraag #") for text in chat.texts_to(BO)[-2:])
+    await chat.say(BO, f"/cases {case.id}")  # Bo reads what was said so far
+    assert "Hoe begin ik" in chat.last_to(BO).text
+    await chat.say(BO, "Begin met een vraag.")
+    assert "Begin met een vraag" in chat.last_to(ANNA).text
+    assert "Bo Coach" in chat.last_to(ANNA).text
+    assert translate("nl", "coach.post.claimed_by", coach="Bo Coach") in _edits_to(chat, CARLA)[-1].text
+
+
+async def test_only_text_is_passed_on_both_ways(chat: Chat) -> None:
+    await _asked_and_open(chat)
+    await chat.press(CARLA, translate("nl", "coach.claim"))
+    relayed_before = len(chat.texts_to(CARLA))
+    await chat.adapter.say(ANNA, "", at=chat.clock.now(), attachment=True)  # a photo alone
+    await chat.app.dispatcher.run_due()
+    assert chat.last_to(ANNA).text == translate("nl", "coach.text_only")
+    assert len(chat.texts_to(CARLA)) == relayed_before  # nothing reached the coach
+    await chat.adapter.say(ANNA, "zie foto", at=chat.clock.now(), attachment=True)  # with a caption
+    await chat.app.dispatcher.run_due()
+    assert chat.texts_to(ANNA)[-1] == translate("nl", "coach.text_only")
+    assert "zie foto" in chat.last_to(CARLA).text  # the caption is text: it is passed on
+    await chat.adapter.say(CARLA, "", at=chat.clock.now(), attachment=True)
+    await chat.app.dispatcher.run_due()
+    assert chat.last_to(CARLA).text == translate("nl", "coach.text_only")
+
+
+async def test_a_coach_answers_the_case_whose_message_they_reply_to(
+    two_coaches: Chat, app: App, programs: dict[str, Program]
+) -> None:
+    """Carla has two cases; a reply to Anna's relayed message goes to Anna, whatever is current."""
+    chat = two_coaches
+    await _asked_and_open(chat)
+    await chat.press(CARLA, translate("nl", "coach.claim"))
+    await chat.say(ANNA, "Vraag van Anna")
+    annas_message = chat.last_to(CARLA)
+    sanne = "sanne@acme.example"
+    await chat.say(sanne, "hallo")
+    await chat.say(sanne, "/coach")
+    await chat.press(sanne, translate("nl", "coach.skip"))
+    await chat.press(sanne, translate("nl", "coach.share.no"))
+    await chat.press(CARLA, translate("nl", "coach.claim"))  # Sanne's case is now Carla's current
+    await chat.adapter.say(CARLA, "Voor Anna", at=chat.clock.now(), reply_to=_id_of(chat, annas_message))
+    await app.dispatcher.run_due()
+    assert "Voor Anna" in chat.last_to(ANNA).text
+    assert all("Voor Anna" not in text for text in chat.texts_to(sanne))
+    await chat.adapter.say(BO, "Ik ook", at=chat.clock.now(), reply_to=_id_of(chat, annas_message))
+    await app.dispatcher.run_due()
+    assert "niet aan jou" in chat.last_to(BO).text  # not Bo's case: nothing passed on
+    assert all("Ik ook" not in text for text in chat.texts_to(ANNA))
+
+
+async def test_the_learner_and_the_coach_read_a_case_again(chat: Chat) -> None:
+    case = await _asked_and_open(chat)
+    await chat.press(CARLA, translate("nl", "coach.claim"))
+    await chat.say(ANNA, "Hoe begin ik?")
+    await chat.say(CARLA, "Met een vraag.")
+    await chat.say(CARLA, "/close")
+    await chat.say(ANNA, "/cases")
+    history = chat.last_to(ANNA).text
+    for expected in ("#1", "Carla Coach", ABOUT, "Hoe begin ik", "Met een vraag", "gesloten"):
+        assert expected in history
+    await chat.say(CARLA, f"/cases {case.id}")
+    assert "Met een vraag" in chat.last_to(CARLA).text
+    await chat.say(MARK, f"/cases {case.id}")  # the manager sees no case
+    assert "Met een vraag" not in chat.last_to(MARK).text
+
+
+async def test_a_restart_with_an_open_case_loses_and_repeats_nothing(
+    tmp_path: Path, programs: dict[str, Program], clock: FrozenClock
+) -> None:
+    """The learner's message is written to the outbox, then the process dies before sending
+    it; the restarted process sends it once, and nothing sent before is sent again."""
+    adapter = MemoryAdapter()
+    async with demo_app(tmp_path, programs, clock, adapter) as app:
+        chat = Chat(app, clock)
+        await _asked_and_open(chat)
+        await chat.press(CARLA, translate("nl", "coach.claim"))
+        sent_before = list(adapter.sent)
+        await adapter.say(ANNA, "Ben je er nog?", at=clock.now())  # written, not yet sent: the crash
+    async with app_on(tmp_path, programs, clock, adapter) as restarted:
+        await restarted.dispatcher.run_due()
+        new = adapter.sent[len(sent_before) :]
+        assert [m.recipient.external_id for m in new] == [CARLA]
+        assert "Ben je er nog" in new[0].text
+        await restarted.dispatcher.run_due()
+        assert await restarted.chase_cases() == 0
+        assert len(adapter.sent) == len(sent_before) + 1  # nothing repeated
+        chat = Chat(restarted, clock)
+        await chat.say(CARLA, "hier ben ik")  # the case goes on where it was
+        assert "hier ben ik" in chat.last_to(ANNA).text

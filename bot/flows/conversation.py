@@ -145,11 +145,19 @@ class Conversation:
     async def _handle(self, inbound: Inbound, *, lookup: _Lookup | None) -> _Handled:
         now = self._clock.now()
         platform = inbound.identity.platform
+        if inbound.in_room and inbound.choice is None and inbound.reply_to is None:
+            return _Handled(InboundAck(accepted=True))  # a room's own talk, not addressed to the bot
         async with self._database.transaction() as session:
             if not await events.record_event(session, platform=platform, event_id=inbound.event_id, now=now):
                 log.info("duplicate event %s:%s ignored", platform, inbound.event_id)
                 return _Handled(InboundAck(accepted=False))
-            turn = Turn(session=session, now=now, language="nl", programs=self._programs)
+            turn = Turn(
+                session=session,
+                now=now,
+                language="nl",
+                programs=self._programs,
+                event_key=f"{platform}:{inbound.event_id}",
+            )
             person = await self._identify(turn, inbound, lookup)
             event = None
             if person is not None:
@@ -178,7 +186,8 @@ class Conversation:
                 turn.session.add(identity)
             return found
         person = await self._link_new(turn, inbound, lookup)
-        if person is None and not turn.replies:  # a bad invite token was answered already
+        # A bad invite token was answered already; in a room a stranger is not spoken to.
+        if person is None and not turn.replies and not inbound.in_room:
             _tell_stranger(turn, by_email=account.platform in self._directories)
         return person
 

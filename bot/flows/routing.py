@@ -1,12 +1,16 @@
 """The routing table: which rules the inbound chain runs, in order (see bot/flows/rules.py).
 
+    in-room        in a coaches' room only presses and answers to a case's messages count;
+                   the rest of the room's talk is left alone (bot/flows/coach_desk.py)
     typed-choice   a console user typed an open choice's number (or label): it is pressed
     start          a learner's first message starts the journey; one whose greeting waits
                    is greeted now
-    coach-desk     a coach claims, answers, lists and closes cases (bot/flows/coaching.py)
+    coach-desk     a coach claims, answers, lists, hands on and closes cases
+                   (bot/flows/coach_desk.py)
     case-text      a learner's text while their case is unfinished: its description, or a
                    message for their coach
-    ask-for-coach  /coach, its buttons, and plain words asking for a person (confirmed first)
+    ask-for-coach  /coach, its buttons, and plain words asking for a person (confirmed first);
+                   a learner's /cases (bot/flows/coaching.py)
     paused         a paused learner may use a few commands only
     press          a learner pressed a button
     command        a learner's /command
@@ -24,7 +28,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from bot.domain.messages import Choice
-from bot.flows import answers, choices, coaching, menu, onboarding, progress
+from bot.flows import answers, choices, coach_desk, coaching, menu, onboarding, progress
 from bot.flows.planning import replan
 from bot.flows.rules import Event, Rules
 from bot.flows.turn import Learner, Turn
@@ -42,9 +46,10 @@ def journey_rules() -> Rules:
     """The chain of the learner journey, for every role."""
     return Rules(
         [
+            ("in-room", coach_desk.in_room),
             ("typed-choice", typed_choice),
             ("start", start_journey),
-            ("coach-desk", coaching.coach_desk),
+            ("coach-desk", coach_desk.coach_desk),
             ("case-text", coaching.case_text),
             ("ask-for-coach", coaching.learner_asks),
             ("paused", paused),

@@ -40,6 +40,11 @@ class Learner:
         )
 
     @property
+    def person_id(self) -> int:
+        assert self.person.id is not None, "people are flushed before flows see them"
+        return self.person.id
+
+    @property
     def enrolment_id(self) -> int:
         assert self.enrolment.id is not None, "enrolments are flushed before flows see them"
         return self.enrolment.id
@@ -58,6 +63,9 @@ class Turn:
     chosen_label: str | None = None  # what the pressed button said, to show in its place
     enqueued: bool = False  # rows for other people were written (a relay): the dispatcher wakes
     programs: Mapping[str, Program] = field(default_factory=dict)  # the loaded programmes, by id
+    # The event being handled, unique on its platform: a key part for rows it writes for others
+    # that may happen again later (a case claimed, handed back and claimed again).
+    event_key: str = ""
 
     def say(self, key: str, /, *, choices: tuple[Choice, ...] = (), **values: object) -> None:
         self.replies.append(Reply(translate(self.language, key, **values), choices))

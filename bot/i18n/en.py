@@ -213,7 +213,43 @@ MESSAGES: dict[str, str] = {
         "/cases lists your open questions, /reply NUMBER text answers another one, /close finishes."
     ),
     "coach.claimed": "Coach {coach} has taken your question. Just type your message for {coach} here.",
-    "coach.claimed_by_other": "Question #{case} from {learner} was taken by {coach}.",
+    "coach.cases.hint": (
+        "Type your answer here, or /reply NUMBER text for another question. /cases NUMBER shows a "
+        "conversation so far; /unclaim NUMBER hands it back to all coaches, /handover NUMBER to "
+        "one of them; /close NUMBER closes it."
+    ),
+    "coach.text_only": "Only text can be passed on: please type what you want to say.",
+    "coach.post.claimed_by": "Claimed by {coach}.",
+    "coach.post.closed": "Closed.",
+    "coach.claim_first": (
+        "Question #{case} has no coach yet: press Claim on it first, then your answer goes through."
+    ),
+    "coach.not_your_case": "Question #{case} is not yours to answer, so I did not pass that on.",
+    "coach.unclaimed_by_you": "You handed question #{case} back: all coaches can claim it again.",
+    "coach.handed_back": (
+        "Coach {by} had to hand your question back. Another coach will take it; until then, your "
+        "messages wait here."
+    ),
+    "coach.handover.pick": "Who should take question #{case} over?",
+    "coach.handover.nobody": "There is no other coach in this group to hand question #{case} to.",
+    "coach.handover.usage": (
+        "To hand a question to another coach: /handover NUMBER (type /cases for the numbers)."
+    ),
+    "coach.handed_over_by_you": "Question #{case} is now with {coach}.",
+    "coach.handed_on": (
+        "Coach {by} has handed your question to coach {coach}, who will talk with you from now on."
+    ),
+    "coach.handed_to_you": (
+        "{by} has handed question #{case} from {learner} to you. Type /cases {case} to read it so far; "
+        "what you type now goes to {learner}."
+    ),
+    "coach.history.none": "There are no questions to a coach to show.",
+    "coach.history.title": "**Questions to a coach**",
+    "coach.history.case": "**#{case}** ({date}) {learner}, coach {coach}: {status}",
+    "coach.history.status.asking": "being asked",
+    "coach.history.status.open": "waiting for a coach",
+    "coach.history.status.claimed": "in conversation",
+    "coach.history.status.closed": "closed",
     "coach.cases.title": "**Your open questions**",
     "coach.cases.line": "- #{case}: {learner}",
     "coach.cases.none": "You have no open questions right now.",

@@ -224,7 +224,43 @@ MESSAGES: dict[str, str] = {
         "met /close sluit je af."
     ),
     "coach.claimed": "Coach {coach} heeft je vraag opgepakt. Typ hier gewoon je bericht voor {coach}.",
-    "coach.claimed_by_other": "Vraag #{case} van {learner} is opgepakt door {coach}.",
+    "coach.cases.hint": (
+        "Typ hier je antwoord, of /reply NUMMER tekst voor een andere vraag. /cases NUMMER toont een "
+        "gesprek tot nu toe; /unclaim NUMMER geeft de vraag terug aan alle coaches, /handover NUMMER "
+        "aan een van hen; /close NUMMER sluit hem."
+    ),
+    "coach.text_only": "Ik kan alleen tekst doorgeven: typ alsjeblieft wat je wilt zeggen.",
+    "coach.post.claimed_by": "Opgepakt door {coach}.",
+    "coach.post.closed": "Gesloten.",
+    "coach.claim_first": (
+        "Vraag #{case} heeft nog geen coach: druk eerst op Oppakken, dan gaat je antwoord door."
+    ),
+    "coach.not_your_case": (
+        "Vraag #{case} is niet aan jou om te beantwoorden, dus ik heb dat niet doorgegeven."
+    ),
+    "coach.unclaimed_by_you": "Je hebt vraag #{case} teruggegeven: alle coaches kunnen hem weer oppakken.",
+    "coach.handed_back": (
+        "Coach {by} moest je vraag teruggeven. Een andere coach pakt hem op; tot dan wachten je "
+        "berichten hier."
+    ),
+    "coach.handover.pick": "Wie neemt vraag #{case} over?",
+    "coach.handover.nobody": "Er is geen andere coach in deze groep om vraag #{case} aan over te dragen.",
+    "coach.handover.usage": (
+        "Om een vraag aan een andere coach over te dragen: /handover NUMMER (typ /cases voor de nummers)."
+    ),
+    "coach.handed_over_by_you": "Vraag #{case} ligt nu bij {coach}.",
+    "coach.handed_on": "Coach {by} heeft je vraag overgedragen aan coach {coach}, die vanaf nu met je praat.",
+    "coach.handed_to_you": (
+        "{by} heeft vraag #{case} van {learner} aan jou overgedragen. Typ /cases {case} om het gesprek "
+        "tot nu toe te lezen; wat je nu typt gaat naar {learner}."
+    ),
+    "coach.history.none": "Er zijn geen vragen aan een coach om te laten zien.",
+    "coach.history.title": "**Vragen aan een coach**",
+    "coach.history.case": "**#{case}** ({date}) {learner}, met coach {coach}: {status}",
+    "coach.history.status.asking": "wordt gesteld",
+    "coach.history.status.open": "wacht op een coach",
+    "coach.history.status.claimed": "in gesprek",
+    "coach.history.status.closed": "gesloten",
     "coach.cases.title": "**Je open vragen**",
     "coach.cases.line": "- #{case}: {learner}",
     "coach.cases.none": "Je hebt nu geen open vragen.",

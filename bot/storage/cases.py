@@ -8,13 +8,14 @@ second UPDATE waits for the first and then finds the case no longer open).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Final
 
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from bot.storage.models import CaseMessage, CoachCase, CohortMember, Person
+from bot.storage.models import CaseMessage, CoachCase, CohortMember, Delivery, Person
 from bot.storage.repository import Session
 
 ASKING: Final = "asking"  # the learner is describing what it is about
@@ -49,10 +50,41 @@ async def claim(session: Session, case_id: int, *, coach_id: int, now: datetime)
     return (await session.exec(statement)).rowcount == 1
 
 
-async def cases_of_coach(session: Session, coach_id: int) -> list[CoachCase]:
-    """The coach's claimed cases, oldest claim first."""
-    statement = select(CoachCase).where(col(CoachCase.coach_id) == coach_id, col(CoachCase.status) == CLAIMED)
+async def cases_of_coach(session: Session, coach_id: int, *, closed_too: bool = False) -> list[CoachCase]:
+    """The coach's claimed cases, oldest claim first (with `closed_too`, the ones they closed)."""
+    statuses = (CLAIMED, CLOSED) if closed_too else (CLAIMED,)
+    statement = select(CoachCase).where(
+        col(CoachCase.coach_id) == coach_id, col(CoachCase.status).in_(statuses)
+    )
     return list((await session.exec(statement.order_by(col(CoachCase.claimed_at)))).all())
+
+
+async def unclaim(session: Session, case_id: int, *, coach_id: int) -> bool:
+    """Hand `coach_id`'s claimed case back, open for any coach again; True if it was theirs."""
+    values = {"status": OPEN, "coach_id": None, "claimed_at": None, "coach_chased_at": None}
+    return await _change_claimed(session, case_id, coach_id=coach_id, values=values)
+
+
+async def hand_over(session: Session, case_id: int, *, coach_id: int, to: int, now: datetime) -> bool:
+    """Give `coach_id`'s claimed case to the coach `to`; True if it was theirs to give."""
+    values = {"coach_id": to, "claimed_at": now, "coach_chased_at": None}
+    return await _change_claimed(session, case_id, coach_id=coach_id, values=values)
+
+
+async def _change_claimed(
+    session: Session, case_id: int, *, coach_id: int, values: Mapping[str, object]
+) -> bool:
+    # Conditional, like a claim: a case closed or handed on meanwhile is left as it is.
+    statement = (
+        update(CoachCase)
+        .where(
+            col(CoachCase.id) == case_id,
+            col(CoachCase.status) == CLAIMED,
+            col(CoachCase.coach_id) == coach_id,
+        )
+        .values(**values)
+    )
+    return (await session.exec(statement)).rowcount == 1
 
 
 async def add_message(
@@ -93,3 +125,33 @@ async def all_cases(
 async def messages_of(session: Session, case_id: int) -> list[CaseMessage]:
     statement = select(CaseMessage).where(col(CaseMessage.case_id) == case_id).order_by(col(CaseMessage.id))
     return list((await session.exec(statement)).all())
+
+
+async def sent_posts(session: Session, case_id: int, *, kind: str) -> list[Delivery]:
+    """The case's posts (rows `case:<id>:post:...` of `kind`) that a platform has, in order."""
+    statement = select(Delivery).where(
+        col(Delivery.kind) == kind,
+        col(Delivery.key).startswith(f"case:{case_id}:post:"),
+        col(Delivery.platform_message_id).is_not(None),
+    )
+    return list((await session.exec(statement.order_by(col(Delivery.id)))).all())
+
+
+async def case_of_message(
+    session: Session, *, platform: str, message_id: str, kinds: tuple[str, ...]
+) -> int | None:
+    """The case whose sent message (a post, relay or notice: `kinds`) this platform id names."""
+    statement = select(Delivery).where(
+        col(Delivery.platform) == platform,
+        col(Delivery.platform_message_id) == message_id,
+        col(Delivery.kind).in_(kinds),
+    )
+    found = (await session.exec(statement)).first()
+    case_id = found.payload.get("case") if found is not None else None
+    return case_id if isinstance(case_id, int) else None
+
+
+async def history_of_person(session: Session, person_id: int) -> list[CoachCase]:
+    """A learner's cases, newest first, closed ones included (their own /cases view)."""
+    statement = select(CoachCase).where(col(CoachCase.person_id) == person_id)
+    return list((await session.exec(statement.order_by(col(CoachCase.id).desc()))).all())

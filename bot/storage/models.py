@@ -106,9 +106,11 @@ class Delivery(SQLModel, table=True):
     # it read every planned row of every learner (7.7 ms per claim at 23,000 rows; 0.07 ms with
     # this one). Its leading status column also serves the lookups by status alone.
     # The urgent kinds' claim (answers first) asks by kind: (kind, status, due_at).
+    # A coach's answer names the message it answers: (platform, platform_message_id) finds its case.
     __table_args__ = (
         Index("ix_deliveries_status_due_at", "status", "due_at"),
         Index("ix_deliveries_kind_status_due_at", "kind", "status", "due_at"),
+        Index("ix_deliveries_platform_message", "platform", "platform_message_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True)

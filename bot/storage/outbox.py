@@ -341,9 +341,12 @@ async def mark_sent(
 ) -> None:
     """Record that the platform accepted the message, and forget the message: a sent row keeps
     where it went, never what it said (a `/journal` answer would otherwise copy a learner's
-    reflections here). A stranger's row keeps nothing of its payload, not even their chat."""
+    reflections here). A row without a person keeps nothing of where it went either: a
+    stranger's chat is theirs (a room post keeps only what it was about, e.g. its case)."""
     assert delivery.id is not None
-    kept = {} if delivery.person_id is None else without_message(delivery.payload)
+    kept = without_message(delivery.payload)
+    if delivery.person_id is None:
+        kept.pop("to", None)
     values = {"status": SENT, "platform": platform, "platform_message_id": platform_message_id}
     await _update_one(session, delivery.id, sent_at=sent_at, payload=kept, **values)
 

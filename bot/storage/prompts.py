@@ -10,6 +10,7 @@ its number, whatever came after it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Final
 
@@ -69,7 +70,7 @@ async def ask_choices(
         )
         session.add(found)
         await session.flush()
-    return Reply(reply.text, choices_of(found), reply.images)
+    return replace(reply, choices=choices_of(found))
 
 
 async def ask_text(

@@ -18,6 +18,7 @@ class MemoryAdapter:
     def __init__(self, platform: Platform = "console") -> None:
         self._platform: Platform = platform
         self.sent: list[Outbound] = []
+        self.receipts: list[str] = []  # the id of each message in `sent`
         self.attempts = 0
         self._failures: list[SendError] = []
         self._handler: InboundHandler | None = None
@@ -42,9 +43,22 @@ class MemoryAdapter:
         if self._failures:
             raise self._failures.pop(0)
         self.sent.append(message)
-        return SendReceipt(platform_message_id=str(next(self._ids)))
+        receipt = SendReceipt(platform_message_id=f"m{next(self._ids)}")
+        self.receipts.append(receipt.platform_message_id)
+        return receipt
 
-    async def say(self, who: str, text: str, *, at: datetime, choice: str | None = None) -> InboundAck:
+    async def say(
+        self,
+        who: str,
+        text: str,
+        *,
+        at: datetime,
+        choice: str | None = None,
+        reply_to: str | None = None,
+        attachment: bool = False,
+    ) -> InboundAck:
+        """`who` writes `text` (or presses `choice`), maybe answering the message `reply_to`
+        (a receipt's id) or with a photo or file (`attachment`)."""
         assert self._handler is not None, "adapter not started"
         inbound = Inbound(
             identity=Identity(self._platform, who),
@@ -52,6 +66,8 @@ class MemoryAdapter:
             received_at=at,
             text=text,
             choice=choice,
+            reply_to=reply_to,
+            attachment=attachment,
         )
         return await self._handler(inbound)
 
