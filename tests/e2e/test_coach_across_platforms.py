@@ -19,7 +19,7 @@ from bot.cohorts import import_roster
 from bot.i18n import translate
 from bot.joining import issue_links
 from bot.settings import BUNDLED_CONTENT, Settings
-from bot.storage.models import CoachCase
+from bot.storage.models import CoachCase, Cohort
 from bot.storage.models import Identity as IdentityRow
 from bot.storage.repository import person_by_email
 from content.model import Program
@@ -28,7 +28,7 @@ from scheduler.clock import FrozenClock
 from tests.adapters.slack_fixtures import FakeTime, make_adapter
 from tests.e2e.telegram_chat import CHAT, START
 from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_signing import SignedPoster, block_actions_payload, dm_event
+from tests.fakes.slack_signing import SignedPoster, block_actions_payload, channel_event, dm_event
 from tests.fakes.telegram_api import FakeTelegramApi, FakeTimer
 
 ANNA, CARLA = "anna@acme.example", "coach@acme.example"
@@ -170,3 +170,130 @@ async def test_a_telegram_learner_and_a_slack_coach_talk_through_a_case(both: Bo
     async with both.app.database.read() as session:
         case = (await session.exec(select(CoachCase))).one()
     assert (case.status, case.rating, case.closed_by) == ("closed", 5, "coach")
+
+
+ROOM = "C0COACHES"
+
+
+async def _carla_claims_in_the_room(both: Both) -> dict[str, Any]:
+    """Anna asks in Telegram; the case is posted to the coaches' Slack room, where Carla presses
+    Claim. The room's post, as the room shows it now."""
+    async with both.app.database.transaction() as session:
+        cohort = await session.get(Cohort, "fb-2027-q1")
+        assert cohort is not None
+        cohort.coach_room = {"slack": ROOM}
+        session.add(cohort)
+    both.telegram.push_start(CHAT, both.invite, first_name="Anna")
+    await both.telegram.wait_until(lambda: len(both.telegram.sent_texts(CHAT)) >= 2)
+    await both.settle()
+    await both.anna_says("ik wil een coach spreken")
+    await both.anna_presses(translate("nl", "coach.yes"))
+    await both.anna_says("Mijn manager onderbreekt me")
+    await both.anna_presses(translate("nl", "coach.share.no"))
+    assert both.to_carla() == []  # a room is named: the post goes there, not to each coach
+    [post] = both.slack.messages_to(ROOM)
+    assert "Mijn manager onderbreekt me" in post["text"]
+    claim = next(
+        element["value"]
+        for block in post["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    )
+    pressed = block_actions_payload(
+        user=CARLA_SLACK, value=claim, channel=ROOM, message_ts=post["ts"], message=post
+    )
+    assert (await both.poster.action(pressed)).status == 200
+    await both.settle()
+    [edited] = both.slack.messages_to(ROOM)
+    return edited
+
+
+async def test_a_slack_coaches_room_claims_and_answers_in_the_posts_thread(both: Both) -> None:
+    post = await _carla_claims_in_the_room(both)
+    assert translate("nl", "coach.post.claimed_by", coach="Carla Coach") in post["text"]  # edited for all
+    assert "Mijn manager onderbreekt me" not in post["text"]
+    assert "actions" not in [block["type"] for block in post["blocks"]]  # no Claim button any more
+    assert "Carla Coach" in both.telegram.sent_texts(CHAT)[-1]
+
+    room_talk = channel_event("U0BO", "koffie iemand?", channel=ROOM, ts="1700000500.000100")
+    assert (await both.poster.event(room_talk)).status == 200  # the room's own talk: left alone
+    await both.settle()
+
+    before = len(both.telegram.sent_texts(CHAT))
+    answer = channel_event(
+        CARLA_SLACK, "Wat zei je toen precies", channel=ROOM, ts="1700000600.000100", thread_ts=post["ts"]
+    )
+    assert (await both.poster.event(answer)).status == 200
+    await both.settle()
+    await both.telegram.wait_until(lambda: len(both.telegram.sent_texts(CHAT)) > before)
+    assert "Wat zei je toen precies" in both.telegram.sent_texts(CHAT)[-1]
+    assert all("koffie" not in text for text in both.telegram.sent_texts(CHAT))
+
+    seen = len(both.to_carla())
+    both.telegram.push_text(CHAT, "Ik zei dat het zo niet werkt.")  # Anna's words go to Carla alone
+    await both.slack.wait_until(lambda: len(both.to_carla()) > seen)
+    assert "Ik zei dat het zo niet werkt" in both.to_carla()[-1]["text"]
+    assert len(both.slack.messages_to(ROOM)) == 1  # nothing of hers in the room
+
+    await both.carla_says("/close")
+    [closed] = both.slack.messages_to(ROOM)
+    assert translate("nl", "coach.post.closed") in closed["text"]
+
+
+async def test_a_photo_in_the_thread_is_not_passed_on(both: Both) -> None:
+    post = await _carla_claims_in_the_room(both)
+    before = len(both.telegram.sent_texts(CHAT))
+    photo = channel_event(
+        CARLA_SLACK, "", channel=ROOM, ts="1700000700.000100", thread_ts=post["ts"], files=1
+    )
+    assert (await both.poster.event(photo)).status == 200
+    await both.settle()
+    assert both.to_carla()[-1]["text"] == translate("nl", "coach.text_only")  # told in her own chat
+    assert len(both.telegram.sent_texts(CHAT)) == before
+
+
+TELEGRAM_ROOM, CARLA_TELEGRAM = -1001234, 5353
+
+
+async def test_a_telegram_coaches_group_claims_and_answers_by_replying_to_the_post(both: Both) -> None:
+    async with both.app.database.transaction() as session:
+        cohort = await session.get(Cohort, "fb-2027-q1")
+        carla = await person_by_email(session, CARLA)
+        assert cohort is not None
+        assert carla is not None
+        assert carla.id is not None
+        cohort.coach_room = {"telegram": str(TELEGRAM_ROOM)}
+        session.add(cohort)
+        identity = IdentityRow(
+            person_id=carla.id, platform="telegram", external_id=str(CARLA_TELEGRAM), created_at=START
+        )
+        session.add(identity)
+    both.telegram.push_start(CHAT, both.invite, first_name="Anna")
+    await both.telegram.wait_until(lambda: len(both.telegram.sent_texts(CHAT)) >= 2)
+    await both.settle()
+    await both.anna_says("/coach")
+    await both.anna_presses(translate("nl", "coach.skip"))
+    await both.anna_presses(translate("nl", "coach.share.no"))
+    [(room, post_id)] = [key for key in both.telegram.messages if key[0] == TELEGRAM_ROOM]
+    post = both.telegram.messages[(room, post_id)]
+    [[claim]] = (post.reply_markup or {})["inline_keyboard"]
+
+    both.telegram.push_callback(
+        room, post_id, claim["callback_data"], user_id=CARLA_TELEGRAM, first_name="Carla"
+    )
+    await both.telegram.wait_until(lambda: "Carla Coach" in (both.telegram.sent_texts(CHAT) or [""])[-1])
+    await both.settle()
+    await both.telegram.wait_until(lambda: not both.telegram.messages[(room, post_id)].reply_markup)
+    edited = both.telegram.messages[(room, post_id)]
+    assert translate("nl", "coach.post.claimed_by", coach="Carla Coach") in (edited.text or "")
+    assert any("#1" in text for text in both.telegram.sent_texts(CARLA_TELEGRAM))  # "you have it", in private
+
+    before = len(both.telegram.sent_texts(CHAT))
+    both.telegram.push_group_text(room, "Vertel eens meer", user_id=CARLA_TELEGRAM, reply_to=post_id)
+    await both.telegram.wait_until(lambda: len(both.telegram.sent_texts(CHAT)) > before)
+    await both.settle()
+    assert "Vertel eens meer" in both.telegram.sent_texts(CHAT)[-1]
+    both.telegram.push_group_text(room, "Wie heeft er koffie?", user_id=CARLA_TELEGRAM)  # not a reply
+    both.telegram.push_text(CHAT, "/progress")
+    await both.telegram.wait_until(lambda: len(both.telegram.sent_texts(CHAT)) > before + 1)
+    assert all("koffie" not in text for text in both.telegram.sent_texts(CHAT))
