@@ -186,8 +186,13 @@ class Conversation:
                 turn.session.add(identity)
             return found
         person = await self._link_new(turn, inbound, lookup)
-        # A bad invite token was answered already; in a room a stranger is not spoken to.
-        if person is None and not turn.replies and not inbound.in_room:
+        if person is None and inbound.in_room and inbound.choice is not None:
+            # A stranger pressing a case's Claim in a coaches' room: refused in the press's
+            # acknowledgement only (nobody is written to in a room they did not start).
+            turn.accepted = False
+            turn.notice = " / ".join(translate(language, "coach.not_yours") for language in CATALOGUES)
+        # A bad invite token was answered already.
+        elif person is None and not turn.replies and not inbound.in_room:
             _tell_stranger(turn, by_email=account.platform in self._directories)
         return person
 

@@ -278,6 +278,14 @@ async def test_a_telegram_coaches_group_claims_and_answers_by_replying_to_the_po
     post = both.telegram.messages[(room, post_id)]
     [[claim]] = (post.reply_markup or {})["inline_keyboard"]
 
+    answers = len(both.telegram.callback_answers)
+    both.telegram.push_callback(room, post_id, claim["callback_data"], user_id=777, first_name="Someone")
+    await both.telegram.wait_until(lambda: len(both.telegram.callback_answers) > answers)
+    refused = both.telegram.callback_answers[-1]
+    assert translate("nl", "coach.not_yours") in str(refused.get("text"))  # a stranger's press: refused
+    async with both.app.database.read() as session:
+        assert (await session.exec(select(CoachCase))).one().status == "open"
+
     both.telegram.push_callback(
         room, post_id, claim["callback_data"], user_id=CARLA_TELEGRAM, first_name="Carla"
     )
