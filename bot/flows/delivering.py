@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.domain.messages import Choice, Reply
 from bot.flows import choices
-from bot.flows.planning import replan
+from bot.flows.planning import replan_after_delivery
 from bot.flows.turn import Learner
 from bot.i18n import translate
 from bot.storage import prompts
@@ -166,7 +166,7 @@ async def on_delivered(session: Session, learner: Learner, delivery: Delivery, *
             now=now,
         )
     if first_delivery:
-        await replan(session, learner, now=now)
+        await replan_after_delivery(session, learner, (intervention.id, delivery.occurrence), now=now)
 
 
 def reflection_purpose(learner: Learner, intervention_id: str, occurrence: str) -> dict[str, object]:

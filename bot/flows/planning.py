@@ -12,7 +12,7 @@ from datetime import datetime
 from bot.flows.turn import Learner
 from bot.storage import outbox
 from bot.storage.repository import Session, progress_of
-from scheduler.planner import ItemHistory, Plan, PlanInput, plan
+from scheduler.planner import ItemHistory, Plan, PlanInput, moved_by_delivery, plan
 
 
 def planned_key(enrolment_id: int, intervention_id: str, occurrence: str) -> str:
@@ -21,7 +21,23 @@ def planned_key(enrolment_id: int, intervention_id: str, occurrence: str) -> str
 
 async def replan(session: Session, learner: Learner, *, now: datetime) -> outbox.PlanChange:
     """Bring the learner's unsent deliveries in line with the plan; offer missed items once."""
-    result = plan(await plan_input(session, learner, now=now))
+    return await _write_plan(session, learner, plan(await plan_input(session, learner, now=now)), now=now)
+
+
+async def replan_after_delivery(
+    session: Session, learner: Learner, item: tuple[str, str], *, now: datetime
+) -> None:
+    """`replan` after the first delivery of `item` (intervention id, occurrence), recorded in
+    the session, only when that delivery moves the plan: the outbox holds the plan from before
+    it, and most sends move nothing (scheduler.planner.moved_by_delivery)."""
+    data = await plan_input(session, learner, now=now)
+    if moved_by_delivery(data, item):
+        await _write_plan(session, learner, plan(data), now=now)
+
+
+async def _write_plan(
+    session: Session, learner: Learner, result: Plan, *, now: datetime
+) -> outbox.PlanChange:
     rows = [
         outbox.PlannedRow(
             key=planned_key(learner.enrolment_id, item.intervention_id, item.occurrence),
