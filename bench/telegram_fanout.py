@@ -12,6 +12,8 @@ are then analysed, as autovacuum would have done by the time a planned nudge fal
 Timed: the real Dispatcher, with the real TelegramAdapter and its real SendLimiter (real time,
 Telegram's limits), sends until nothing in the outbox is unsent. Then the fake's record of
 sendMessage calls is checked against the learners: every chat must have exactly one message.
+Also printed: the process's CPU seconds meanwhile (all threads, the fake's share included: it
+runs in this process) per message sent, the figure to compare on a shared machine.
 
 Run: .venv/bin/python bench/telegram_fanout.py [--learners N] [--database-url URL]
          [--latency-ms 50-100] [--concurrency 16]
@@ -78,6 +80,7 @@ class Options:
 @dataclass(frozen=True, slots=True)
 class Result:
     elapsed: float
+    cpu: float  # process CPU seconds while sending, the fake's included
     statuses: Counter[str]
     messages_per_chat: Counter[int]
     busiest_second: int
@@ -239,13 +242,16 @@ async def measure(options: Options, url: str) -> Result:
             clock=clock,
             concurrency=options.concurrency,
         )
+        cpu_at_start = time.process_time()
         try:
             elapsed = await send_all(db, dispatcher, deadline=3 * options.learners / CEILING + 60)
         finally:
+            cpu = time.process_time() - cpu_at_start
             await adapter.stop()
         sends = api.calls_to("sendMessage")
         return Result(
             elapsed=elapsed,
+            cpu=cpu,
             statuses=await statuses(db),
             messages_per_chat=Counter(call.chat_id for call in sends if call.ok and call.chat_id is not None),
             busiest_second=busiest_second([call.at for call in sends if call.at is not None]),
@@ -271,6 +277,8 @@ def report(options: Options, dialect: str, result: Result) -> int:
         f"{rate / CEILING:.1%} of the {CEILING:.0f}/s ceiling"
     )
     print(f"busiest second: {result.busiest_second} messages; 429 answers: {result.flood_answers}")
+    per_message = result.cpu * 1000 / max(sent, 1)
+    print(f"CPU while sending: {result.cpu:.1f} s, {per_message:.1f} ms a message (the fake's included)")
     print(f"losses: {not_sent} rows not sent, {silent} chats without the nudge")
     print(f"duplicates: {twice} chats with more than one message")
     return 1 if not_sent or silent or twice else 0

@@ -4,7 +4,8 @@
 often as it likes (enrolment, first contact, menu choices, pause/resume, moved session dates)
 and store the result under unique keys: the same input always gives the same plan. Feeding back
 what the dispatcher did (history) leaves the rest of the plan where it was, except where items
-that become plannable (follow-ups, `n days after`) take a place under the daily cap.
+that become plannable (follow-ups, `n days after`) take a place under the daily cap;
+`moved_by_delivery` says whether a delivery moved anything, so a send need not re-plan.
 
 Steps and the edge cases they decide:
 
@@ -38,7 +39,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from content.model import Intervention, Program
@@ -121,6 +122,22 @@ def plan(data: PlanInput) -> Plan:
     catch_up_at = _catch_up_slot(data) if catch_up else None
     deliveries, catch_up_at = _apply_cap(current, catch_up_at, data)
     return Plan(deliveries=deliveries, catch_up=catch_up, catch_up_at=catch_up_at, skipped=skipped)
+
+
+def moved_by_delivery(data: PlanInput, item: tuple[str, str]) -> bool:
+    """Whether the first delivery of `item` (intervention id, occurrence), recorded in
+    `data.history`, changes the plan beyond taking `item` out of it: an item counted from it
+    (`n days after <item>`), a day's cap it fills on another day than planned, a catch-up to
+    offer. A caller whose outbox holds the plan from before the delivery writes only when this
+    is true: most sends move nothing (a re-plan then reads and compares every planned row).
+    Before first contact the plan is a projection from `now`, which may have moved: true."""
+    entry = data.history.get(item)
+    if data.active_since is None or entry is None or entry.delivered_at is None:
+        return True
+    undelivered = replace(data, history={**data.history, item: replace(entry, delivered_at=None)})
+    rest = tuple(d for d in plan(undelivered).deliveries if (d.intervention_id, d.occurrence) != item)
+    after = plan(data)
+    return bool(after.catch_up) or after.deliveries != rest
 
 
 def _pending(data: PlanInput) -> list[_Candidate]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.app import App
 from bot.i18n import translate
@@ -22,6 +23,7 @@ from tests.fakes.time_passing import live_until
 ANNA = "anna@acme.example"
 ROSTER = BUNDLED_CONTENT.parent / "cohorts" / "feedback-geven-demo.yaml"
 S1 = datetime(2027, 1, 12, 8, 0, tzinfo=UTC)
+PRACTICE, REFLECTION = "oefening-positieve-feedback", "reflectie-positieve-feedback"
 
 
 @pytest.fixture
@@ -150,3 +152,31 @@ async def test_pause_holds_everything_and_resume_continues(chat: Chat, app: App)
         ahead = (await session.exec(planned)).all()
     assert ahead, "resuming plans the rest of the programme"
     assert all(row.due_at >= chat.clock.now() for row in ahead)
+
+
+async def test_what_counts_from_a_delivery_is_planned_once_it_is_sent(
+    tmp_path: Path, programs: dict[str, Program], clock: FrozenClock
+) -> None:
+    """The reflection `3 days after` the practice, here not waiting for the practice to be done,
+    is planned by the practice's send: a send re-plans when it moves the plan."""
+    program = programs["feedback-geven"]
+    practice = replace(program.intervention(PRACTICE), follow_up=None)
+    items = tuple(practice if item.id == PRACTICE else item for item in program.interventions)
+    async with demo_app(
+        tmp_path, {**programs, program.id: replace(program, interventions=items)}, clock, MemoryAdapter()
+    ) as app:
+        chat = Chat(app, clock)
+        await chat.say("hallo")
+        await chat.finish_kickoff()
+        await chat.wait(timedelta(days=11, hours=1))  # Friday after s1, 10:00: the practice is out
+        async with app.database.transaction() as session:
+            annas = (
+                select(Delivery)
+                .join(Person, col(Person.id) == col(Delivery.person_id))
+                .where(Person.email == ANNA, col(Delivery.intervention_id).in_((PRACTICE, REFLECTION)))
+            )
+            rows = {row.intervention_id: row for row in (await session.exec(annas)).all()}
+    sent_at = rows[PRACTICE].sent_at
+    assert rows[PRACTICE].status == "sent"
+    assert sent_at is not None
+    assert (rows[REFLECTION].status, rows[REFLECTION].due_at) == ("planned", sent_at + timedelta(days=3))

@@ -13,12 +13,12 @@ from pathlib import Path
 
 from bot.domain.messages import Choice, Reply
 from bot.flows import choices
-from bot.flows.planning import replan
+from bot.flows.planning import replan_after_delivery
 from bot.flows.turn import Learner
 from bot.i18n import translate
 from bot.storage import prompts
 from bot.storage.models import Delivery, Progress
-from bot.storage.repository import Session, ensure_progress
+from bot.storage.repository import Session, ensure_progress, progress_of
 from content.model import Intervention
 
 _IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
@@ -142,12 +142,15 @@ async def on_delivered(session: Session, learner: Learner, delivery: Delivery, *
     text prompt (what they type next answers it)."""
     if delivery.kind not in ("intervention", "reminder") or delivery.intervention_id is None:
         return
-    progress = await ensure_progress(
-        session,
-        enrolment_id=learner.enrolment_id,
-        intervention_id=delivery.intervention_id,
-        occurrence=delivery.occurrence,
-    )
+    item = (delivery.intervention_id, delivery.occurrence)
+    # One read for the item's row and, should the plan need it, the whole history.
+    history = list(await progress_of(session, learner.enrolment_id))
+    progress = next((row for row in history if (row.intervention_id, row.occurrence) == item), None)
+    if progress is None:  # rendering made it; this only keeps the hook safe on its own
+        progress = await ensure_progress(
+            session, enrolment_id=learner.enrolment_id, intervention_id=item[0], occurrence=item[1]
+        )
+        history.append(progress)
     first_delivery = progress.delivered_at is None
     if first_delivery:
         progress.delivered_at = now
@@ -166,7 +169,7 @@ async def on_delivered(session: Session, learner: Learner, delivery: Delivery, *
             now=now,
         )
     if first_delivery:
-        await replan(session, learner, now=now)
+        await replan_after_delivery(session, learner, item, history, now=now)
 
 
 def reflection_purpose(learner: Learner, intervention_id: str, occurrence: str) -> dict[str, object]:

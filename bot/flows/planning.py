@@ -7,12 +7,14 @@ resume, a delivery or completion that a follow-up counts from, and moved cohort 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.flows.turn import Learner
 from bot.storage import outbox
+from bot.storage.models import Progress
 from bot.storage.repository import Session, progress_of
-from scheduler.planner import ItemHistory, Plan, PlanInput, plan
+from scheduler.planner import ItemHistory, Plan, PlanInput, moved_by_delivery, plan
 
 
 def planned_key(enrolment_id: int, intervention_id: str, occurrence: str) -> str:
@@ -21,7 +23,24 @@ def planned_key(enrolment_id: int, intervention_id: str, occurrence: str) -> str
 
 async def replan(session: Session, learner: Learner, *, now: datetime) -> outbox.PlanChange:
     """Bring the learner's unsent deliveries in line with the plan; offer missed items once."""
-    result = plan(await plan_input(session, learner, now=now))
+    data = plan_input(learner, await progress_of(session, learner.enrolment_id), now=now)
+    return await _write_plan(session, learner, plan(data), now=now)
+
+
+async def replan_after_delivery(
+    session: Session, learner: Learner, item: tuple[str, str], progress: Sequence[Progress], *, now: datetime
+) -> None:
+    """`replan` after the first delivery of `item` (intervention id, occurrence), recorded in
+    `progress` (the learner's rows), only when that delivery moves the plan: the outbox holds
+    the plan from before it, and most sends move nothing (scheduler.planner.moved_by_delivery)."""
+    data = plan_input(learner, progress, now=now)
+    if moved_by_delivery(data, item):
+        await _write_plan(session, learner, plan(data), now=now)
+
+
+async def _write_plan(
+    session: Session, learner: Learner, result: Plan, *, now: datetime
+) -> outbox.PlanChange:
     rows = [
         outbox.PlannedRow(
             key=planned_key(learner.enrolment_id, item.intervention_id, item.occurrence),
@@ -42,11 +61,12 @@ async def replan(session: Session, learner: Learner, *, now: datetime) -> outbox
     return change
 
 
-async def plan_input(session: Session, learner: Learner, *, now: datetime) -> PlanInput:
+def plan_input(learner: Learner, progress: Sequence[Progress], *, now: datetime) -> PlanInput:
+    """The planner's input: the learner as loaded and their progress rows (the history)."""
     enrolment = learner.enrolment
     history = {
         (row.intervention_id, row.occurrence): ItemHistory(delivered_at=row.delivered_at, done_at=row.done_at)
-        for row in await progress_of(session, learner.enrolment_id)
+        for row in progress
     }
     return PlanInput(
         program=learner.program,

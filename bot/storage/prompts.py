@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Final
 
+from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -48,11 +49,17 @@ async def ask_choices(
     holding someone else's words (a coach's case post) keeps only its title here."""
     if not reply.choices:
         return reply
-    found = await _prompt_for(session, delivery_key)
+    # One read for both: this row's prompt (a send tried again) and the person's open ones.
+    statement = select(Prompt).where(
+        col(Prompt.person_id) == person_id,
+        or_(col(Prompt.closed_at).is_(None), col(Prompt.delivery_key) == delivery_key),
+    )
+    known = (await session.exec(statement.order_by(col(Prompt.id)))).all()
+    found = next((p for p in known if p.delivery_key == delivery_key and p.kind == CHOICES), None)
     if found is None:
         offered = {choice.value for choice in reply.choices}
         still_open = []
-        for prompt in await open_prompts(session, person_id):
+        for prompt in (prompt for prompt in known if prompt.closed_at is None):
             # The same button offered again (a new /menu): the newest message holds it.
             for superseded in answered([prompt], *offered, now=now, whole=False):
                 session.add(superseded)

@@ -80,6 +80,21 @@ async def current_enrolment(session: Session, person_id: int) -> Enrolment | Non
     return (await session.exec(statement)).first()
 
 
+async def enrolment_with_person_and_cohort(
+    session: Session, enrolment_id: int
+) -> tuple[Enrolment, Person, Cohort] | None:
+    """An enrolment with its person and cohort, in one query: each planned message asks twice
+    (rendered, then marked delivered)."""
+    statement = (
+        select(Enrolment, Person, Cohort)
+        .join(Person, col(Person.id) == col(Enrolment.person_id))
+        .join(Cohort, col(Cohort.id) == col(Enrolment.cohort_id))
+        .where(col(Enrolment.id) == enrolment_id)
+    )
+    found = (await session.exec(statement)).first()
+    return None if found is None else (found[0], found[1], found[2])
+
+
 async def current_enrolment_and_cohort(session: Session, person_id: int) -> tuple[Enrolment, Cohort] | None:
     """`current_enrolment` with its cohort, in one query: the next thing an inbound event asks."""
     statement = (

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from content.model import SendWindow
-from scheduler.planner import EMPTY_PLAN, ItemHistory, Plan, PlannedDelivery, plan
+from scheduler.planner import EMPTY_PLAN, ItemHistory, Plan, PlannedDelivery, moved_by_delivery, plan
 from tests.scheduler.planning_kit import LONDON, delivered, item, plan_input, program, utc, with_history
 
 BEFORE_START = utc(2027, 1, 1, 12)
@@ -390,6 +390,41 @@ def test_replanning_after_each_delivery_keeps_the_rest_of_the_plan() -> None:
             with_history(data, {(delivery.intervention_id, delivery.occurrence): sent}), now=delivery.due_at
         )
         assert plan(data).deliveries == expected[index + 1 :]
+        assert not moved_by_delivery(data, (delivery.intervention_id, delivery.occurrence))
+
+
+def test_a_delivery_at_its_time_moves_nothing_else() -> None:
+    prog = program(item("a", "at s1"), item("b", "1 hours after s1"), item("c", "2 hours after s1"))
+    data = plan_input(prog, now=utc(2027, 1, 12, 8, 1), active_since=BEFORE_START)
+    assert not moved_by_delivery(
+        with_history(data, {("a", ""): delivered(utc(2027, 1, 12, 8, 1))}), ("a", "")
+    )
+
+
+def test_a_delivery_moves_what_counts_from_it_but_not_from_a_tests_delivery() -> None:
+    prog = program(item("tip", "at s1"), item("quiz", "2 days after tip"))
+    data = plan_input(prog, now=utc(2027, 1, 12, 8, 1), active_since=BEFORE_START)
+    sent = {("tip", ""): delivered(utc(2027, 1, 12, 8, 1))}
+    assert moved_by_delivery(with_history(data, sent), ("tip", ""))
+    test = replace(item("tip", "at s1"), type="assessment")  # what follows waits for its completion
+    assert not moved_by_delivery(
+        with_history(replace(data, program=program(test, prog.interventions[1])), sent), ("tip", "")
+    )
+
+
+def test_a_delivery_on_another_day_than_planned_moves_that_days_cap() -> None:
+    prog = program(
+        item("a", "at s1"), item("b", "1 day after s1 at 10:00"), item("c", "1 day after s1 at 11:00")
+    )
+    data = plan_input(prog, now=utc(2027, 1, 13, 8), active_since=BEFORE_START)  # cap 2: b and c on Wed
+    held_a_day = with_history(data, {("a", ""): delivered(utc(2027, 1, 13, 8))})
+    assert moved_by_delivery(held_a_day, ("a", ""))
+    assert dues(plan(held_a_day))[-1] == ("c", "", utc(2027, 1, 14, 7, 30))  # Wed is full: Thu 08:30
+
+
+def test_a_delivery_before_first_contact_is_taken_to_move_the_plan() -> None:
+    data = plan_input(program(item("a", "at s1")), now=utc(2027, 1, 12, 8, 1))
+    assert moved_by_delivery(with_history(data, {("a", ""): delivered(utc(2027, 1, 12, 8, 1))}), ("a", ""))
 
 
 # Input checks ------------------------------------------------------------------------------------
