@@ -18,6 +18,7 @@ from bot.flows.case_chasing import chase_cases
 from bot.flows.case_kinds import coaching_kinds
 from bot.flows.conversation import Conversation
 from bot.flows.kinds import journey_kinds
+from bot.flows.peers import peer_kinds, run_rounds
 from bot.flows.routing import journey_rules
 from bot.home import HomeRefresher
 from bot.kinds import DeliveryKinds
@@ -51,7 +52,9 @@ class App:
         self.adapters: dict[Platform, ChatAdapter] = {adapter.platform: adapter for adapter in adapters}
         self.home = self._home_refresher()
         home_changed = self.home.changed if self.home is not None else lambda _person_id: None
-        self.kinds = DeliveryKinds([*journey_kinds(self.programs), *coaching_kinds(self.programs)])
+        self.kinds = DeliveryKinds(
+            [*journey_kinds(self.programs), *coaching_kinds(self.programs), *peer_kinds(self.programs)]
+        )
         self.dispatcher = Dispatcher(
             database=self.database,
             adapters=self.adapters,
@@ -145,11 +148,20 @@ class App:
             self.dispatcher.wake()
         return written
 
+    async def run_rounds(self) -> int:
+        """Peer-feedback rounds' reminders and closing (bot/flows/peers.py); the messages written."""
+        async with self.database.transaction() as session:
+            written = await run_rounds(session, now=self.clock.now(), programs=self.programs)
+        if written:
+            self.dispatcher.wake()
+        return written
+
     def _jobs(self) -> list[IntervalJob]:
         interval = self.settings.dispatch_interval_seconds
         return [
             IntervalJob(id="dispatch", run=self.dispatcher.run_due, seconds=interval),
             IntervalJob(id="requeue-stale", run=self.dispatcher.requeue_stale, seconds=60.0),
             IntervalJob(id="chase-cases", run=self.chase_cases, seconds=60.0),
+            IntervalJob(id="peer-rounds", run=self.run_rounds, seconds=60.0),
             *(IntervalJob(id=m.job_id, run=m.sweep, seconds=SWEEP_INTERVAL_SECONDS) for m in self.matchers),
         ]

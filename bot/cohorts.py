@@ -197,6 +197,7 @@ async def _sync_participants(
             report.lines.append(f"re-added {participant.email}")
             affected = True
         enrolment.manager_id = manager.id if manager else None
+        enrolment.team = participant.team
         session.add(enrolment)
         await session.flush()
         assert enrolment.id is not None

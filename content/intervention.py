@@ -6,6 +6,7 @@ content/references.py; this module looks at one file only.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,15 @@ from pathlib import Path
 from content.document import read_document
 from content.fields import Fields
 from content.header import ID, checked_id
-from content.model import INTERVENTION_TYPES, Intervention, InterventionType, Question, Statement
+from content.model import (
+    INTERVENTION_TYPES,
+    PEER_GROUPS,
+    Intervention,
+    InterventionType,
+    PeerRound,
+    Question,
+    Statement,
+)
 from content.problems import FileProblems
 from content.sections import Markdown, check_images, parse_assessment, parse_quiz
 from content.when import AfterIntervention, Relative, When, WhenError, parse_when
@@ -30,8 +39,15 @@ INTERVENTION_KEYS = (
     "kickoff",
     "closing",
     "scale",
+    "prompts",
+    "anonymous",
+    "closes",
+    "group",
 )
 _ASSESSMENT_ONLY = ("kickoff", "closing", "scale")
+_PEER_ONLY = ("prompts", "anonymous", "closes", "group")
+_CLOSES = re.compile(r"^(\d+) days?$")
+MAX_CLOSES_DAYS = 60
 MAX_REACH_DAYS = 2 * 366
 
 
@@ -93,6 +109,7 @@ def read_intervention(path: Path, problems: FileProblems, *, folder: Path) -> Dr
         scale=_scale(fields, kind),
         kickoff=kickoff,
         closing=closing,
+        peer=_peer(fields, kind),
     )
     return Draft(intervention=intervention, lines={entry.key: entry.line for entry in fields})
 
@@ -123,6 +140,39 @@ def _check_assessment_keys(fields: Fields, *, kind: InterventionType | None, bot
     for key in _ASSESSMENT_ONLY:
         if key in fields:
             fields.problems.add(fields.key_line(key), f"`{key}` is only for assessments, not for a {kind}")
+
+
+def _peer(fields: Fields, kind: InterventionType | None) -> PeerRound | None:
+    """A peer-feedback step's round settings (prompts () means the programme's defaults)."""
+    if kind != "peer-feedback":
+        for key in _PEER_ONLY:
+            if key in fields and kind is not None:
+                fields.problems.add(
+                    fields.key_line(key), f"`{key}` is only for peer-feedback, not for a {kind}"
+                )
+        return None
+    prompts = fields.texts("prompts") or ()
+    if "prompts" in fields and not prompts:
+        fields.problems.add(fields.key_line("prompts"), "`prompts` needs at least one question")
+    return PeerRound(
+        prompts=prompts,
+        anonymous=fields.flag("anonymous", default=False),
+        closes_days=_closes(fields),
+        group=fields.one_of("group", PEER_GROUPS, noun="group") or "pairs",
+    )
+
+
+def _closes(fields: Fields) -> int:
+    value = fields.text("closes")
+    if value is None:
+        return 7
+    match = _CLOSES.match(value.strip())
+    days = int(match.group(1)) if match else 0
+    if not 1 <= days <= MAX_CLOSES_DAYS:
+        problem = f"`closes` must be a number of days from 1 to {MAX_CLOSES_DAYS}, like `7 days`"
+        fields.problems.add(fields.key_line("closes"), problem)
+        return 7
+    return days
 
 
 def _when(fields: Fields) -> When | None:

@@ -64,6 +64,37 @@ class Statement:
     competency: str
 
 
+PeerGroup = Literal["pairs", "trios"]
+PEER_GROUPS: tuple[PeerGroup, ...] = ("pairs", "trios")
+# The questions a giver answers when a peer-feedback step names none: Situation-Behaviour-Impact
+# and one suggestion, in the programme's language.
+DEFAULT_PEER_PROMPTS: dict[str, tuple[str, ...]] = {
+    "nl": (
+        "In welke situatie zag je je partner aan het werk? (Situatie)",
+        "Wat deed of zei je partner precies? (Gedrag)",
+        "Wat was het effect daarvan, op jou of op anderen? (Impact)",
+        "Wat zou je je partner aanraden om te houden of te proberen? (Suggestie)",
+    ),
+    "en": (
+        "In which situation did you see your partner at work? (Situation)",
+        "What exactly did your partner do or say? (Behaviour)",
+        "What was its effect, on you or on others? (Impact)",
+        "What would you suggest your partner keeps or tries? (Suggestion)",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PeerRound:
+    """How a `peer-feedback` step's round runs: the giver's questions, whether the giver is
+    named, when the round closes, and the size of its groups."""
+
+    prompts: tuple[str, ...]
+    anonymous: bool = False
+    closes_days: int = 7
+    group: PeerGroup = "pairs"
+
+
 @dataclass(frozen=True, slots=True)
 class Intervention:
     """One step of a program. `body` is Markdown without the quiz/assessment sections."""
@@ -83,6 +114,7 @@ class Intervention:
     scale: tuple[str, ...] = ()  # assessment labels, lowest first
     kickoff: bool = False
     closing: bool = False
+    peer: PeerRound | None = None  # peer-feedback only
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +136,11 @@ class Program:
             if item.id == intervention_id:
                 return item
         raise KeyError(intervention_id)
+
+    def peer_prompts(self, item: Intervention) -> tuple[str, ...]:
+        """The questions a giver answers in `item`'s peer-feedback round."""
+        own = item.peer.prompts if item.peer is not None else ()
+        return own or DEFAULT_PEER_PROMPTS[self.language]
 
     @property
     def session_ids(self) -> frozenset[str]:

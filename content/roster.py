@@ -57,7 +57,7 @@ ROSTER_KEYS = (
 )
 CONTACT_KEYS = ("email", "name")  # a manager's
 COACH_KEYS = (*CONTACT_KEYS, "lead")
-PARTICIPANT_KEYS = ("email", "name", "manager", "language", "timezone")
+PARTICIPANT_KEYS = ("email", "name", "manager", "language", "timezone", "team")
 ROOM_PLATFORMS = ("slack", "telegram")  # the console is one person's terminal: it has no rooms
 DEFAULT_RESPONSE_HOURS = 4.0
 MAX_RESPONSE_HOURS = 40.0  # a working week: a case waiting longer is not "on demand"
@@ -100,6 +100,7 @@ class Participant:
     manager: str | None = None  # a manager's lower-case e-mail
     language: Language | None = None
     timezone: str | None = None
+    team: str | None = None  # peer-feedback rounds prefer partners from another team
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,7 +335,14 @@ def _participants(fields: Fields, *, managers: set[str]) -> tuple[Participant, .
         language, timezone = _language(item), _timezone(item, "timezone")
         if email is not None and name is not None:
             participants.append(
-                Participant(email=email, name=name, manager=manager, language=language, timezone=timezone)
+                Participant(
+                    email=email,
+                    name=name,
+                    manager=manager,
+                    language=language,
+                    timezone=timezone,
+                    team=item.text("team", one_line=True),
+                )
             )
     return tuple(participants)
 

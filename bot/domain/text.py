@@ -37,6 +37,13 @@ def verbatim(text: str) -> str:
     return "\n\n".join(_HARD_BREAK.join(_escaped(line) for line in p.split("\n")) for p in paragraphs if p)
 
 
+def questions_and_answers(questions: tuple[str, ...], answers: list[str]) -> str:
+    """Each question in bold with its answer as someone typed it (`verbatim`): peer feedback."""
+    return "\n\n".join(
+        f"**{question}**\n{verbatim(answer)}" for question, answer in zip(questions, answers, strict=False)
+    )
+
+
 def too_long(text: str) -> bool:
     """Whether `text` is longer than a relayed message may be."""
     return len(text) > MAX_RELAYED_CHARACTERS

@@ -19,14 +19,14 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from bot.domain.messages import Choice, Reply
-from bot.domain.text import verbatim
-from bot.flows.kinds import with_prompt
+from bot.domain.text import questions_and_answers, verbatim
+from bot.flows.asking import with_prompt
 from bot.flows.learners import load_learner
 from bot.flows.progress import summarize
 from bot.i18n import translate
 from bot.kinds import DeliveryKind
 from bot.storage import cases, outbox
-from bot.storage.models import CaseMessage, CoachCase, Cohort, Delivery, Person
+from bot.storage.models import CaseMessage, CoachCase, Cohort, Delivery, PeerFeedback, PeerRound, Person
 from bot.storage.repository import Session, current_enrolment, identities_of, responses_of
 from content.model import Program
 
@@ -183,12 +183,31 @@ async def _post_text(
         lines.append(translate(language, "coach.post.progress", **values))
     no_description = translate(language, "coach.post.no_description")
     lines.append(translate(language, "coach.post.about", about=verbatim(case.description) or no_description))
+    lines += await _reported_feedback(session, case, language, programs)
     reflections = [r.text for r in responses if r.kind == "reflection" and r.text][-SHARED_REFLECTIONS:]
     if case.shares_reflections and reflections:
         lines.append(translate(language, "coach.post.reflections"))
         # Each in its own paragraph: inside a list, Slack would still read the writer's * and _.
         lines += [verbatim(text) for text in reflections]
     return title, "\n\n".join(lines)
+
+
+async def _reported_feedback(
+    session: Session, case: CoachCase, language: str, programs: Mapping[str, Program]
+) -> list[str]:
+    """A report of peer feedback: who gave it and its words, for the cohort's coaches only."""
+    if case.peer_feedback_id is None:
+        return []
+    feedback = await session.get(PeerFeedback, case.peer_feedback_id)
+    formed = await session.get(PeerRound, feedback.round_id) if feedback is not None else None
+    cohort = await session.get(Cohort, case.cohort_id)
+    program = programs.get(cohort.program_id) if cohort is not None else None
+    if feedback is None or formed is None or program is None:
+        return []
+    giver = await session.get(Person, feedback.giver_id)
+    questions = program.peer_prompts(program.intervention(formed.intervention_id))
+    heading = translate(language, "peer.report.post", giver=verbatim(giver.name) if giver else "?")
+    return [heading, questions_and_answers(questions, feedback.answers)]
 
 
 async def language_of(

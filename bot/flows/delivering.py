@@ -165,20 +165,11 @@ async def on_delivered(session: Session, learner: Learner, delivery: Delivery, *
             person_id=learner.person.id,
             delivery_key=delivery.key,
             text=asked.text,
-            purpose=reflection_purpose(learner, intervention.id, delivery.occurrence),
+            purpose=learner.reflection_purpose(intervention.id, delivery.occurrence),
             now=now,
         )
     if first_delivery:
         await replan_after_delivery(session, learner, item, history, now=now)
-
-
-def reflection_purpose(learner: Learner, intervention_id: str, occurrence: str) -> dict[str, object]:
-    """What a reflection's text prompt waits for."""
-    return {
-        "reflection": intervention_id,
-        "occurrence": occurrence,
-        "enrolment": learner.enrolment_id,
-    }
 
 
 def _catch_up_offer(learner: Learner, delivery: Delivery) -> Reply:

@@ -16,10 +16,12 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from bot.domain.messages import Reply
+from bot.flows import peers
+from bot.flows.asking import delivery_now, with_prompt
 from bot.flows.delivering import on_delivered, render_delivery, reply_from_payload
 from bot.flows.learners import load_learner
+from bot.flows.turn import Learner
 from bot.kinds import DeliveryKind
-from bot.storage import prompts
 from bot.storage.models import Delivery
 from bot.storage.repository import Session
 from content.model import Program
@@ -34,7 +36,9 @@ def journey_kinds(programs: Mapping[str, Program]) -> list[DeliveryKind]:
         learner = await load_learner(session, delivery.enrolment_id, programs)
         if learner is None:
             return None
-        return await with_prompt(session, delivery, await render_delivery(session, learner, delivery))
+        introduced = await _peer_introduction(session, learner, delivery)
+        message = introduced or await render_delivery(session, learner, delivery)
+        return await with_prompt(session, delivery, message)
 
     async def delivered(session: Session, delivery: Delivery, now: datetime) -> None:
         if delivery.enrolment_id is None:
@@ -51,25 +55,15 @@ def journey_kinds(programs: Mapping[str, Program]) -> list[DeliveryKind]:
     ]
 
 
+async def _peer_introduction(session: Session, learner: Learner, delivery: Delivery) -> Reply | None:
+    """A peer-feedback step sent (or sent again) is the learner's introduction to its round."""
+    if delivery.kind == "catch_up" or delivery.intervention_id is None:
+        return None
+    item = learner.program.intervention(delivery.intervention_id)
+    if item.type != "peer-feedback":
+        return None
+    return await peers.introduction(session, learner, item, now=delivery_now(delivery))
+
+
 async def render_reply(_session: Session, delivery: Delivery) -> Reply | None:
     return reply_from_payload(delivery.payload)
-
-
-async def with_prompt(
-    session: Session, delivery: Delivery, reply: Reply, *, shown_again: str | None = None
-) -> Reply:
-    """The row's message with its buttons' prompt opened (each button keyed), as it is rendered."""
-    assert delivery.person_id is not None
-    return await prompts.ask_choices(
-        session,
-        person_id=delivery.person_id,
-        delivery_key=delivery.key,
-        reply=reply,
-        now=delivery_now(delivery),
-        shown_again=shown_again,
-    )
-
-
-def delivery_now(delivery: Delivery) -> datetime:
-    """When a prompt opens for a row being rendered: the moment it was claimed."""
-    return delivery.claimed_at or delivery.due_at

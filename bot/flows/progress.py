@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -79,9 +79,10 @@ async def show_progress(turn: Turn, learner: Learner) -> None:
         turn.say("progress.complete")
 
 
-async def show_journal(turn: Turn, learner: Learner) -> None:
+async def show_journal(turn: Turn, learner: Learner, *, also: Sequence[str] = ()) -> None:
+    """The learner's reflections, then `also` (peer feedback they received and gave)."""
     reflections = await responses_of(turn.session, learner.enrolment_id, kind="reflection")
-    if not reflections:
+    if not reflections and not also:
         turn.say("journal.empty")
         return
     zone = ZoneInfo(learner.timezone)
@@ -91,7 +92,7 @@ async def show_journal(turn: Turn, learner: Learner) -> None:
         f"{entry.text}"
         for entry in reflections
     ]
-    turn.send_text("\n\n".join([turn.text("journal.title"), *entries]))
+    turn.send_text("\n\n".join([turn.text("journal.title"), *entries, *also]))
 
 
 def _path_size(learner: Learner) -> int:

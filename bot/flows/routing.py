@@ -11,9 +11,11 @@
                    message for their coach
     ask-for-coach  /coach, its buttons, and plain words asking for a person (confirmed first);
                    a learner's /cases (bot/flows/coaching.py)
+    peers          a peer-feedback round's buttons and /peers [on|off] (bot/flows/peers.py)
     paused         a paused learner may use a few commands only
     press          a learner pressed a button
     command        a learner's /command
+    peer-text      text answers a peer feedback's open question, or is a thank-you
     free-text      text answers the person's open text prompt (a reflection)
     roles          a coach or manager who is not a learner learns what the bot does for them
     not-enrolled   someone on a roster with no current role
@@ -28,7 +30,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from bot.domain.messages import Choice
-from bot.flows import answers, choices, coach_desk, coaching, menu, onboarding, progress
+from bot.flows import answers, choices, coach_desk, coaching, menu, onboarding, peers, progress
 from bot.flows.planning import replan
 from bot.flows.rules import Event, Rules
 from bot.flows.turn import Learner, Turn
@@ -52,9 +54,11 @@ def journey_rules() -> Rules:
             ("coach-desk", coach_desk.coach_desk),
             ("case-text", coaching.case_text),
             ("ask-for-coach", coaching.learner_asks),
+            ("peers", peers.peer_presses),
             ("paused", paused),
             ("press", press),
             ("command", command),
+            ("peer-text", peers.peer_text),
             ("free-text", free_text),
             ("roles", roles),
             ("not-enrolled", not_enrolled),
@@ -152,7 +156,7 @@ async def command(event: Event) -> bool:
         "start": lambda: _start_again(event, learner),
         "menu": lambda: menu.show_menu(turn, learner),
         "progress": lambda: progress.show_progress(turn, learner),
-        "journal": lambda: progress.show_journal(turn, learner),
+        "journal": lambda: _journal(turn, learner),
         "pause": lambda: _pause(turn, learner),
         "resume": lambda: _resume(turn, learner),
         "language": lambda: _language(turn, learner, argument),
@@ -228,6 +232,10 @@ async def _start_again(event: Event, learner: Learner) -> None:
 def _ask_again(turn: Turn, prompt: Prompt) -> None:
     if prompt.text:
         turn.send_text(prompt.text, prompts.choices_of(prompt))
+
+
+async def _journal(turn: Turn, learner: Learner) -> None:
+    await progress.show_journal(turn, learner, also=await peers.journal_entries(turn, learner))
 
 
 async def _help(turn: Turn) -> None:

@@ -39,6 +39,10 @@ class Learner:
             moment, timezone=self.timezone, window=program.send_window, workdays=program.workdays
         )
 
+    def reflection_purpose(self, intervention_id: str, occurrence: str = "") -> dict[str, object]:
+        """What a text prompt for one of this learner's reflections waits for."""
+        return {"reflection": intervention_id, "occurrence": occurrence, "enrolment": self.enrolment_id}
+
     @property
     def person_id(self) -> int:
         assert self.person.id is not None, "people are flushed before flows see them"

@@ -243,6 +243,50 @@ MESSAGES: dict[str, str] = {
         "{by} has handed question #{case} from {learner} to you. Type /cases {case} to read it so far; "
         "what you type now goes to {learner}."
     ),
+    # Peer-feedback rounds (bot/flows/peers.py).
+    "peer.intro.pair": "Your partner in this round is **{partner}**: you give each other feedback.",
+    "peer.intro.trio": "You give feedback to **{partner}**, and **{giver}** gives feedback to you.",
+    "peer.intro.deadline": (
+        "Give your feedback by {deadline}. Press the button and I'll "
+        "ask you {count} short questions, one at a time."
+    ),
+    "peer.anonymous": "a colleague from your group",
+    "peer.give": "Give feedback",
+    "peer.question": "({step}/{count}) {question}",
+    "peer.confirm": "This is your feedback for {partner}:",
+    "peer.send": "Send it",
+    "peer.redo": "Write it again",
+    "peer.sent": "Sent! {partner} gets your feedback.",
+    "peer.already_given": "You have already sent this feedback.",
+    "peer.received": "**Feedback from {giver}**",
+    "peer.received.ask": (
+        "How useful is this feedback for you? You can also thank the giver, or report it to a coach."
+    ),
+    "peer.thank": "Say thank you",
+    "peer.report": "Report",
+    "peer.rated": "Thank you for rating it.",
+    "peer.thank.ask": "What would you like to say to {giver}? One short message.",
+    "peer.thank.too_long": "That is a bit long for a thank-you: keep it under {limit} characters, please.",
+    "peer.thank.sent": "Your thank-you is on its way.",
+    "peer.thanks": "{receiver} says thank you for your feedback:\n\n{text}",
+    "peer.reported": (
+        "Thank you for telling us. A coach will look at it and may talk with you about it; you keep the "
+        "feedback. The person who gave it is not told."
+    ),
+    "peer.report.description": "Report of peer feedback",
+    "peer.report.post": "Reported feedback, given by {giver}:",
+    "peer.reminder": "A reminder: your feedback for {partner} is still open. You have until {deadline}.",
+    "peer.no_show": (
+        "Your partner could not give you feedback this round. That happens, and it says nothing about you. "
+        "Instead, a short reflection: what did you notice about your own practice these last days? Just "
+        "type your answer."
+    ),
+    "peer.status.on": "You take part in peer-feedback rounds. Type /peers off to skip them.",
+    "peer.status.off": "You skip peer-feedback rounds. Type /peers on to take part again.",
+    "peer.turned.on": "Done: you take part in the next peer-feedback rounds.",
+    "peer.turned.off": "Done: you skip the next peer-feedback rounds. Type /peers on to take part again.",
+    "journal.peer.received": "**{date} · Feedback from {giver}**",
+    "journal.peer.given": "**{date} · Your feedback for {receiver}**",
     "coach.history.none": "There are no questions to a coach to show.",
     "coach.history.title": "**Questions to a coach**",
     "coach.history.case": "**#{case}** ({date}) {learner}, coach {coach}: {status}",

@@ -254,6 +254,54 @@ MESSAGES: dict[str, str] = {
         "{by} heeft vraag #{case} van {learner} aan jou overgedragen. Typ /cases {case} om het gesprek "
         "tot nu toe te lezen; wat je nu typt gaat naar {learner}."
     ),
+    # Peer-feedback rondes (bot/flows/peers.py).
+    "peer.intro.pair": "Je partner in deze ronde is **{partner}**: jullie geven elkaar feedback.",
+    "peer.intro.trio": "Jij geeft feedback aan **{partner}**, en **{giver}** geeft jou feedback.",
+    "peer.intro.deadline": (
+        "Geef je feedback vóór {deadline}. Druk op de knop, dan stel "
+        "ik je {count} korte vragen, één voor één."
+    ),
+    "peer.anonymous": "een collega uit je groep",
+    "peer.give": "Feedback geven",
+    "peer.question": "({step}/{count}) {question}",
+    "peer.confirm": "Dit is je feedback voor {partner}:",
+    "peer.send": "Verstuur",
+    "peer.redo": "Opnieuw schrijven",
+    "peer.sent": "Verstuurd! {partner} krijgt je feedback.",
+    "peer.already_given": "Je hebt deze feedback al verstuurd.",
+    "peer.received": "**Feedback van {giver}**",
+    "peer.received.ask": (
+        "Hoe nuttig is deze feedback voor je? Je kunt de gever ook bedanken, of het melden bij een coach."
+    ),
+    "peer.thank": "Bedank",
+    "peer.report": "Meld",
+    "peer.rated": "Dank je voor je beoordeling.",
+    "peer.thank.ask": "Wat wil je tegen {giver} zeggen? Eén kort bericht.",
+    "peer.thank.too_long": (
+        "Dat is wat lang voor een bedankje: houd het onder de {limit} tekens, alsjeblieft."
+    ),
+    "peer.thank.sent": "Je bedankje is onderweg.",
+    "peer.thanks": "{receiver} bedankt je voor je feedback:\n\n{text}",
+    "peer.reported": (
+        "Dank je dat je het meldt. Een coach kijkt ernaar en praat er misschien met je over; de feedback "
+        "blijft van jou. Wie hem gaf, hoort hier niets over."
+    ),
+    "peer.report.description": "Melding over peer feedback",
+    "peer.report.post": "Gemelde feedback, gegeven door {giver}:",
+    "peer.reminder": "Een herinnering: je feedback voor {partner} staat nog open. Je hebt tot {deadline}.",
+    "peer.no_show": (
+        "Je partner kon je deze ronde geen feedback geven. Dat gebeurt, en het zegt niets over jou. "
+        "In plaats daarvan een korte reflectie: wat viel je de afgelopen dagen op aan je eigen aanpak? "
+        "Typ gewoon je antwoord."
+    ),
+    "peer.status.on": "Je doet mee aan peer-feedback rondes. Typ /peers off om ze over te slaan.",
+    "peer.status.off": "Je slaat peer-feedback rondes over. Typ /peers on om weer mee te doen.",
+    "peer.turned.on": "Gedaan: je doet mee aan de volgende peer-feedback rondes.",
+    "peer.turned.off": (
+        "Gedaan: je slaat de volgende peer-feedback rondes over. Typ /peers on om weer mee te doen."
+    ),
+    "journal.peer.received": "**{date} · Feedback van {giver}**",
+    "journal.peer.given": "**{date} · Jouw feedback voor {receiver}**",
     "coach.history.none": "Er zijn geen vragen aan een coach om te laten zien.",
     "coach.history.title": "**Vragen aan een coach**",
     "coach.history.case": "**#{case}** ({date}) {learner}, met coach {coach}: {status}",

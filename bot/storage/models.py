@@ -90,6 +90,8 @@ class Enrolment(SQLModel, table=True):
     chosen: list[str] = _json(list)  # ids of chosen optional interventions
     development_points: list[str] = _json(list)  # competencies, weakest first
     catch_up_offered: list[str] = _json(list)  # intervention ids already offered as catch-up
+    team: str | None = None  # the roster's `team:`: peer rounds prefer partners from another
+    peers_off: bool = False  # the learner opted out of peer-feedback rounds (/peers off)
     created_at: datetime = _utc()
 
 
@@ -213,6 +215,8 @@ class CoachCase(SQLModel, table=True):
     coaches_chased_at: datetime | None = _utc(default=None)
     lead_told_at: datetime | None = _utc(default=None)
     coach_chased_at: datetime | None = _utc(default=None)
+    # A report of peer feedback: the case's learner received it; the cohort's coaches see it.
+    peer_feedback_id: int | None = None
 
 
 class CaseMessage(SQLModel, table=True):
@@ -225,6 +229,46 @@ class CaseMessage(SQLModel, table=True):
     author_role: str  # "learner" | "coach"
     text: str
     written_at: datetime = _utc()
+
+
+class PeerRound(SQLModel, table=True):
+    """One peer-feedback round of a cohort: a `peer-feedback` step's learners in groups.
+    `key` ("<cohort>:<intervention>") is unique, so a round is formed once; it is also the
+    pairing's seed, so forming it again (after a crash) gives the same groups."""
+
+    __tablename__ = "peer_rounds"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    cohort_id: str = Field(foreign_key="cohorts.id", index=True)
+    intervention_id: str
+    anonymous: bool = False
+    started_at: datetime = _utc()
+    closes_at: datetime = _utc()
+    reminded_at: datetime | None = _utc(default=None)  # halfway: who had not given was reminded
+    closed_at: datetime | None = _utc(default=None)
+
+
+class PeerFeedback(SQLModel, table=True):
+    """What one member of a round gives another: the giver's answers to the round's prompts.
+
+    status: waiting (not started) -> writing (answering prompt `len(answers)`) -> confirming
+    (shown whole, send or write again) -> given (delivered to the receiver). The answers, the
+    thank-you and the rating are personal: visible to giver and receiver, and to the coach of a
+    report; never to managers (bot/storage/personal_data.py)."""
+
+    __tablename__ = "peer_feedback"
+    __table_args__ = (UniqueConstraint("round_id", "giver_id", "receiver_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="peer_rounds.id", ondelete="CASCADE", index=True)
+    group_no: int
+    giver_id: int = Field(foreign_key="persons.id", ondelete="CASCADE", index=True)
+    receiver_id: int = Field(foreign_key="persons.id", ondelete="CASCADE", index=True)
+    status: str = "waiting"
+    answers: list[str] = _json(list)
+    given_at: datetime | None = _utc(default=None)
+    rating: int | None = None  # the receiver's "how useful", 1-5
+    thanks: str | None = None  # the receiver's short thank-you to the giver
+    reported_at: datetime | None = _utc(default=None)
 
 
 class Invite(SQLModel, table=True):

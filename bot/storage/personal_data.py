@@ -92,6 +92,17 @@ PERSONAL_DATA: tuple[PersonalTable, ...] = (
         ),
     ),
     PersonalTable(
+        "peer_feedback",
+        # Given by one learner to another: it goes when either of them is erased.
+        (Link("giver_id", "persons"), Link("receiver_id", "persons")),
+        (
+            *_columns(Category.FREE_TEXT, "answers", "thanks"),
+            *_columns(Category.SCORE, "rating"),
+            *_columns(Category.METADATA, "status", "given_at", "reported_at"),
+        ),
+        other=("id", "round_id", "group_no"),
+    ),
+    PersonalTable(
         "coach_cases",
         (PERSON, Link("coach_id", "persons", Erase.LINK)),
         (
@@ -102,7 +113,8 @@ PERSONAL_DATA: tuple[PersonalTable, ...] = (
             *_columns(Category.METADATA, "closed_at", "closed_by"),
             *_columns(Category.METADATA, "coaches_chased_at", "lead_told_at", "coach_chased_at"),
         ),
-        other=("id", "cohort_id"),
+        # peer_feedback_id: the reported feedback, reached through its own links
+        other=("id", "cohort_id", "peer_feedback_id"),
     ),
     PersonalTable(
         "responses",
@@ -156,7 +168,7 @@ PERSONAL_DATA: tuple[PersonalTable, ...] = (
         (
             # development_points: competencies, weakest first, from the insight assessment
             *_columns(Category.SCORE, "development_points"),
-            *_columns(Category.CHOICE, "chosen", "catch_up_offered"),
+            *_columns(Category.CHOICE, "chosen", "catch_up_offered", "team", "peers_off"),
             *_columns(Category.METADATA, "started_at", "active_since", "paused_at", "removed_at"),
             *_columns(Category.METADATA, "created_at"),
         ),
@@ -188,6 +200,7 @@ PERSONAL_DATA: tuple[PersonalTable, ...] = (
 NOTHING_PERSONAL: dict[str, str] = {
     "cohorts": "a run of a program: dates, timezone, coaches' rooms; people join it through their rows",
     "processed_events": "platform event ids already handled; no link to a person",
+    "peer_rounds": "a cohort's round of a peer-feedback step: its dates; people are in peer_feedback",
 }
 
 

@@ -143,6 +143,8 @@ def test_every_table_but_persons_belongs_to_a_person_through_a_link() -> None:
 def test_columns_of_a_category() -> None:
     assert personal_data.columns(Category.FREE_TEXT) == (
         ("case_messages", "text"),
+        ("peer_feedback", "answers"),
+        ("peer_feedback", "thanks"),
         ("coach_cases", "description"),
         ("responses", "text"),
         ("deliveries", "payload"),
@@ -228,6 +230,7 @@ async def test_find_text_finds_a_canary_in_text_and_in_json(database: Database) 
         ("case_messages", "text"),
         ("coach_cases", "description"),
         ("deliveries", "payload"),
+        ("peer_feedback", "answers"),
         ("responses", "text"),
     ]
     assert await find_text(database, "a dove") == []
