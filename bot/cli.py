@@ -150,12 +150,39 @@ def cases(
     async def rows(database: Database) -> list[list[str]]:
         return await reports.case_rows(database, cohort_id=cohort, unfinished=unfinished)
 
-    found = _run(_with_database(settings, rows))
+    _print_rows(_run(_with_database(settings, rows)), reports.CASE_COLUMNS, reports.render_cases, output)
+
+
+@app.command("peers")
+def peers_command(
+    cohort: Annotated[str, typer.Argument(help="The cohort's id")],
+    output: Annotated[str, typer.Option("--format", help="table or csv")] = "table",
+) -> None:
+    """Peer-feedback rounds of a cohort: who gives whom feedback and how far each got
+    (introduced, given, received, rating, reported). Never the feedback itself."""
+    if output not in ("table", "csv"):
+        typer.echo("coachbot: --format must be table or csv", err=True)
+        raise typer.Exit(2)
+    settings = _settings()
+
+    async def rows(database: Database) -> list[list[str]]:
+        return await reports.peer_rows(database, cohort_id=cohort)
+
+    _print_rows(_run(_with_database(settings, rows)), reports.PEER_COLUMNS, reports.render_peers, output)
+
+
+def _print_rows(
+    found: list[list[str]],
+    columns: tuple[str, ...],
+    render: Callable[[list[list[str]]], list[str]],
+    output: str,
+) -> None:
+    """A table's rows as CSV (with a header) or aligned for a terminal."""
     if output == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerows([list(reports.CASE_COLUMNS), *found])
+        writer.writerows([list(columns), *found])
         return
-    for line in reports.render_cases(found):
+    for line in render(found):
         typer.echo(line)
 
 

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import CoachbotError
-from bot.storage import cases
+from bot.storage import cases, peers
 from bot.storage.db import Database
-from bot.storage.models import CoachCase, Cohort, Enrolment, Person
+from bot.storage.models import CoachCase, Cohort, Enrolment, PeerFeedback, PeerRound, Person
 from bot.storage.outbox import FAILED, deliveries_for
 from bot.storage.outbox_status import OutboxStatus, RecordedError, outbox_status
 from bot.storage.repository import (
@@ -132,6 +132,61 @@ def render_cases(rows: list[list[str]]) -> list[str]:
     if not rows:
         return ["No coach cases."]
     return _aligned([list(CASE_COLUMNS), *rows], numeric_from=None)
+
+
+PEER_COLUMNS = (
+    "round",
+    "step",
+    "group",
+    "giver",
+    "receiver",
+    "introduced",
+    "given",
+    "received",
+    "rating",
+    "reported",
+)
+
+
+async def peer_rows(database: Database, *, cohort_id: str) -> list[list[str]]:
+    """What `coachbot peers` lists: a cohort's rounds, one row per giver and receiver with how
+    far they got (PEER_COLUMNS); never the feedback itself."""
+    async with database.read() as session:
+        if await session.get(Cohort, cohort_id) is None:
+            raise CoachbotError(f"there is no cohort {cohort_id!r} (see `coachbot cohort list`)")
+        rows = []
+        for formed in await peers.rounds_of_cohort(session, cohort_id):
+            assert formed.id is not None
+            for feedback in await peers.feedback_of_round(session, formed.id):
+                rows.append(await _peer_row(session, formed, feedback))
+    return rows
+
+
+async def _peer_row(session: Session, formed: PeerRound, feedback: PeerFeedback) -> list[str]:
+    giver, receiver = (
+        await session.get(Person, feedback.giver_id),
+        await session.get(Person, feedback.receiver_id),
+    )
+    introduced = await peers.introduced(session, formed, feedback.giver_id)
+    received = await peers.feedback_sent(session, feedback)
+    return [
+        formed.key,
+        formed.intervention_id,
+        str(feedback.group_no + 1),
+        giver.name if giver else "?",
+        receiver.name if receiver else "?",
+        "yes" if introduced else "",
+        _utc_text(feedback.given_at) if feedback.given_at else feedback.status,
+        "yes" if received else "",
+        str(feedback.rating) if feedback.rating is not None else "",
+        "yes" if feedback.reported_at is not None else "",
+    ]
+
+
+def render_peers(rows: list[list[str]]) -> list[str]:
+    if not rows:
+        return ["No peer-feedback rounds yet."]
+    return _aligned([list(PEER_COLUMNS), *rows], numeric_from=None)
 
 
 def render_outbox(status: OutboxStatus) -> list[str]:

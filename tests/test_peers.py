@@ -23,6 +23,7 @@ from content.loader import load_programs
 from content.model import Program
 from content.roster import parse_roster
 from scheduler.clock import FrozenClock
+from tests.cli_process import coachbot
 from tests.fakes.apps import app_on
 from tests.fakes.memory_adapter import MemoryAdapter
 from tests.storage.text_search import find_text
@@ -68,6 +69,7 @@ participants:
   - {email: eva@acme.example, name: Eva Smit, team: hr}
 """
 
+PEER_STATES = ["introduced", "given", "received", "rating", "reported"]
 LEARNERS = ("anna", "bram", "sanne", "youssef", "eva")
 COACH = "coach@acme.example"
 MONDAY = datetime(2027, 1, 11, 8, 0, tzinfo=UTC)  # 09:00 in Amsterdam
@@ -306,3 +308,31 @@ async def test_a_crash_between_pairing_and_introductions_gives_the_same_groups_o
                 if m.recipient.external_id == _email(name) and "groepsgenoot" in m.text
             ]
             assert len(intros) == 1
+
+
+async def test_the_operator_lists_rounds_and_cases_never_their_words(cohort: Cohort, tmp_path: Path) -> None:
+    await cohort.at(ROUND_STARTS)
+    anna = await cohort.person("anna")
+    receiver = await cohort.name_of(
+        next(f for f in await cohort.feedback() if f.giver_id == anna).receiver_id
+    )
+    await _give(cohort, "anna", "Een geheim woord", "Nog een")
+    await cohort.press(receiver, "★★")
+    await cohort.press(receiver, translate("nl", "peer.report"))
+    env = {"COACHBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'coach.db'}"}
+    listed = coachbot("peers", "samen-1", cwd=tmp_path, env=env)
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert lines[0].split() == ["round", "step", "group", "giver", "receiver", *PEER_STATES]
+    [annas] = [line for line in lines if line.split()[3:6] == ["Anna", "de", "Vries"]]
+    # introduced, given at, received, rated 2, reported
+    assert annas.split()[-7:] == ["yes", "2027-01-13", "09:00", "UTC", "yes", "2", "yes"]
+    assert "geheim" not in listed.stdout
+    csv_rows = coachbot("peers", "samen-1", "--format", "csv", cwd=tmp_path, env=env).stdout.splitlines()
+    assert len(csv_rows) == 1 + 5
+    cases_listed = coachbot("cases", "--cohort", "samen-1", cwd=tmp_path, env=env)
+    assert "open" in cases_listed.stdout
+    assert "geheim" not in cases_listed.stdout
+    unknown = coachbot("peers", "nope", cwd=tmp_path, env=env)
+    assert unknown.returncode != 0
+    assert "there is no cohort 'nope'" in unknown.stderr

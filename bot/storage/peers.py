@@ -15,7 +15,7 @@ from typing import Final
 from sqlmodel import col, select
 
 from bot.storage.db import insert_ignoring
-from bot.storage.models import Enrolment, Identity, PeerFeedback, PeerRound
+from bot.storage.models import Delivery, Enrolment, Identity, PeerFeedback, PeerRound
 from bot.storage.repository import Session
 
 WAITING: Final = "waiting"  # nothing written yet
@@ -133,3 +133,21 @@ async def feedback_of_person(session: Session, person_id: int) -> list[PeerFeedb
         col(PeerFeedback.status) == GIVEN,
     )
     return list((await session.exec(statement.order_by(col(PeerFeedback.given_at)))).all())
+
+
+async def introduced(session: Session, formed: PeerRound, person_id: int) -> bool:
+    """Whether the person's introduction to the round (their step's row) was sent."""
+    statement = select(Delivery.id).where(
+        col(Delivery.person_id) == person_id,
+        col(Delivery.intervention_id) == formed.intervention_id,
+        col(Delivery.status) == "sent",
+    )
+    return (await session.exec(statement)).first() is not None
+
+
+async def feedback_sent(session: Session, feedback: PeerFeedback) -> bool:
+    """Whether the feedback reached its receiver."""
+    statement = select(Delivery.id).where(
+        col(Delivery.key) == f"peer:{feedback.id}:given", col(Delivery.status) == "sent"
+    )
+    return (await session.exec(statement)).first() is not None

@@ -10,7 +10,8 @@ from content.check import CheckResult, Problem, check_tree
 from tests.content.conftest import PROGRAM_MD, Tree
 
 INTERVENTION_KEYS = (
-    "id, title, type, when, required, competencies, follow_up, manager_prompt, kickoff, closing, scale"
+    "id, title, type, when, required, competencies, follow_up, manager_prompt, kickoff, closing, scale, "
+    "prompts, anonymous, closes, group"
 )
 NO_FRONT_MATTER = "missing front matter: the file must start with a `---` line, then `key: value` lines"
 MISSING_WHEN = "missing `when`; only an intervention that is another's `follow_up` may omit it"
@@ -584,3 +585,40 @@ def test_front_matter_that_is_no_mapping(tree: Tree) -> None:
         "programs/demo/x.md:2: expected `key: value` lines here",
         f"programs/demo/y.md:1: {MISSING_WHEN}",
     ]
+
+
+def test_a_peer_feedback_steps_round_settings_are_checked(tree: Tree) -> None:
+    write(
+        tree,
+        "p.md",
+        "title: T",
+        "type: peer-feedback",
+        "when: at s1",
+        "prompts: []",
+        "anonymous: maybe",
+        "closes: 100 days",
+        "group: fours",
+    )
+    write(tree, "t.md", "title: T", "type: tip", "when: at s1", "anonymous: true")
+    assert tree.problems() == [
+        "programs/demo/p.md:5: `prompts` needs at least one question",
+        "programs/demo/p.md:6: `anonymous` must be `true` or `false`",
+        "programs/demo/p.md:7: `closes` must be a number of days from 1 to 60, like `7 days`",
+        "programs/demo/p.md:8: unknown group `fours`; use one of pairs, trios",
+        "programs/demo/t.md:5: `anonymous` is only for peer-feedback, not for a tip",
+    ]
+
+
+def test_a_peer_feedback_step_with_its_options_loads_them(tree: Tree) -> None:
+    write(
+        tree,
+        "p.md",
+        "title: T",
+        "type: peer-feedback",
+        "when: at s1",
+        "prompts: [Wat zag je, Wat nu]",
+        "anonymous: true",
+        "closes: 3 days",
+        "group: trios",
+    )
+    assert tree.problems() == []

@@ -213,7 +213,7 @@ participants:
         "roster.yaml:5: `coaches` must be a list of `key: value` mappings",
         "roster.yaml:7: this manager is not listed under `managers`",
         "roster.yaml:7: unknown language `fr`; use one of nl, en",
-        "roster.yaml:8: unknown key `extra`; known keys: email, name, manager, language, timezone",
+        "roster.yaml:8: unknown key `extra`; known keys: email, name, manager, language, timezone, team",
         "roster.yaml:8: duplicate e-mail in `participants` (first at line 7)",
         "roster.yaml:9: missing required key `name`",
         "roster.yaml:9: `email` is not a valid e-mail address",
