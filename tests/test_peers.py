@@ -142,14 +142,20 @@ async def cohort(tmp_path: Path, samen: dict[str, Program]) -> AsyncIterator[Coh
     clock = FrozenClock(MONDAY)
     adapter = MemoryAdapter()
     async with app_on(tmp_path, samen, clock, adapter) as app:
-        await import_roster(
-            app.database, parse_roster(tmp_path / "samen.yaml", samen), samen, now=clock.now()
-        )
-        running = Cohort(app, adapter, clock)
-        for name in LEARNERS:
-            await running.say(name, "hallo")
+        running = await _started(app, adapter, clock, tmp_path / "samen.yaml", samen)
         await running.say(COACH, "/cases")
         yield running
+
+
+async def _started(
+    app: App, adapter: MemoryAdapter, clock: FrozenClock, roster: Path, samen: dict[str, Program]
+) -> Cohort:
+    """The roster imported and each learner's first message written."""
+    await import_roster(app.database, parse_roster(roster, samen), samen, now=clock.now())
+    started = Cohort(app, adapter, clock)
+    for name in LEARNERS:
+        await started.say(name, "hallo")
+    return started
 
 
 async def _give(cohort: Cohort, giver: str, *answers: str) -> None:
@@ -281,12 +287,7 @@ async def test_a_crash_between_pairing_and_introductions_gives_the_same_groups_o
     clock = FrozenClock(MONDAY)
     adapter = MemoryAdapter()
     async with app_on(tmp_path, samen, clock, adapter) as app:
-        await import_roster(
-            app.database, parse_roster(tmp_path / "samen.yaml", samen), samen, now=clock.now()
-        )
-        cohort = Cohort(app, adapter, clock)
-        for name in LEARNERS:
-            await cohort.say(name, "hallo")
+        await _started(app, adapter, clock, tmp_path / "samen.yaml", samen)
         clock.set(ROUND_STARTS)
         first: set[tuple[int, int]] = set()
         with pytest.raises(RuntimeError):  # the process dies after pairing, before it commits

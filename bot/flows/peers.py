@@ -250,16 +250,8 @@ async def _send(turn: Turn, learner: Learner, feedback: PeerFeedback) -> None:
     receiver = await _name(turn.session, feedback.receiver_id, formed, turn.language)
     turn.chosen_label = turn.text("peer.send")
     turn.say("peer.sent", partner=receiver)
-    due = await _sendable_for(turn.session, feedback.receiver_id, turn.now, turn.programs)
-    await outbox.enqueue(
-        turn.session,
-        key=f"peer:{feedback.id}:given",
-        person_id=feedback.receiver_id,
-        kind=FEEDBACK,
-        due_at=due,
-        payload={"feedback": feedback.id},
-        now=turn.now,
-    )
+    key, payload = f"peer:{feedback.id}:given", {"feedback": feedback.id}
+    await _peer_message(turn.session, feedback.receiver_id, key, FEEDBACK, payload, turn.now, turn.programs)
     turn.enqueued = True
     progress = await ensure_progress(
         turn.session, enrolment_id=learner.enrolment_id, intervention_id=formed.intervention_id, occurrence=""
@@ -282,17 +274,8 @@ async def _thank(turn: Turn, feedback_id: int, text: str) -> None:
     feedback.thanks = text
     turn.session.add(feedback)
     turn.say("peer.thank.sent")
-    due = await _sendable_for(turn.session, feedback.giver_id, turn.now, turn.programs)
-    payload = {"feedback": feedback.id, "say": "peer.thanks"}
-    await outbox.enqueue(
-        turn.session,
-        key=f"peer:{feedback.id}:thanks",
-        person_id=feedback.giver_id,
-        kind=NOTICE,
-        due_at=due,
-        payload=payload,
-        now=turn.now,
-    )
+    key, payload = f"peer:{feedback.id}:thanks", {"feedback": feedback.id, "say": "peer.thanks"}
+    await _peer_message(turn.session, feedback.giver_id, key, NOTICE, payload, turn.now, turn.programs)
     turn.enqueued = True
 
 
@@ -351,17 +334,27 @@ async def _notice(
     now: datetime,
     programs: Mapping[str, Program],
 ) -> int:
-    due = await _sendable_for(session, person_id, now, programs)
-    added = await outbox.enqueue(
-        session,
-        key=f"peer:{feedback.id}:{say}",
-        person_id=person_id,
-        kind=NOTICE,
-        due_at=due,
-        payload={"feedback": feedback.id, "say": say},
-        now=now,
+    payload = {"feedback": feedback.id, "say": say}
+    return int(
+        await _peer_message(session, person_id, f"peer:{feedback.id}:{say}", NOTICE, payload, now, programs)
     )
-    return int(added)
+
+
+async def _peer_message(
+    session: Session,
+    person_id: int,
+    key: str,
+    kind: str,
+    payload: Mapping[str, object],
+    now: datetime,
+    programs: Mapping[str, Program],
+) -> bool:
+    """A round's message to a member, due at their next moment in the send window; False if
+    its key was written before."""
+    due = await _sendable_for(session, person_id, now, programs)
+    return await outbox.enqueue(
+        session, key=key, person_id=person_id, kind=kind, due_at=due, payload=dict(payload), now=now
+    )
 
 
 # --- delivery kinds --------------------------------------------------------------------------
