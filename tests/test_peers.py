@@ -337,3 +337,21 @@ async def test_the_operator_lists_rounds_and_cases_never_their_words(cohort: Coh
     unknown = coachbot("peers", "nope", cwd=tmp_path, env=env)
     assert unknown.returncode != 0
     assert "there is no cohort 'nope'" in unknown.stderr
+
+
+async def test_a_cohort_of_one_active_learner_gets_a_kind_word_and_no_round(
+    tmp_path: Path, samen: dict[str, Program]
+) -> None:
+    clock = FrozenClock(MONDAY)
+    adapter = MemoryAdapter()
+    async with app_on(tmp_path, samen, clock, adapter) as app:
+        await import_roster(
+            app.database, parse_roster(tmp_path / "samen.yaml", samen), samen, now=clock.now()
+        )
+        alone = Cohort(app, adapter, clock)
+        await alone.say("anna", "hallo")  # the others never started
+        await alone.at(ROUND_STARTS)
+        step = alone.last("anna")
+        assert step.text.startswith(translate("nl", "peer.alone"))
+        assert [c.label for c in step.choices][:1] == [translate("nl", "button.done.peer-feedback")]
+        assert await alone.feedback() == []

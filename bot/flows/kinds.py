@@ -13,6 +13,7 @@ keys (the console's numbers) and stays answerable.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 
 from bot.domain.messages import Reply
@@ -21,6 +22,7 @@ from bot.flows.asking import delivery_now, with_prompt
 from bot.flows.delivering import on_delivered, render_delivery, reply_from_payload
 from bot.flows.learners import load_learner
 from bot.flows.turn import Learner
+from bot.i18n import translate
 from bot.kinds import DeliveryKind
 from bot.storage.models import Delivery
 from bot.storage.repository import Session
@@ -62,7 +64,11 @@ async def _peer_introduction(session: Session, learner: Learner, delivery: Deliv
     item = learner.program.intervention(delivery.intervention_id)
     if item.type != "peer-feedback":
         return None
-    return await peers.introduction(session, learner, item, now=delivery_now(delivery))
+    introduced = await peers.introduction(session, learner, item, now=delivery_now(delivery))
+    if introduced is None and await peers.nobody_else(session, learner, item):
+        task = await render_delivery(session, learner, delivery)  # with its Done button
+        return replace(task, text=f"{translate(learner.language, 'peer.alone')}\n\n{task.text}")
+    return introduced
 
 
 async def render_reply(_session: Session, delivery: Delivery) -> Reply | None:

@@ -80,6 +80,13 @@ async def introduction(
     return Reply("\n\n".join(parts), (give,))
 
 
+async def nobody_else(session: Session, learner: Learner, item: Intervention) -> bool:
+    """Whether `item`'s round of the learner's cohort formed with nobody in it (a cohort of one
+    active learner): they get a kind word with the step, never a partner."""
+    formed = await peers.round_of(session, f"{learner.cohort.id}:{item.id}")
+    return formed is not None and not await peers.feedback_of_round(session, _id(formed))
+
+
 async def _round_for(session: Session, learner: Learner, item: Intervention, *, now: datetime) -> PeerRound:
     key = f"{learner.cohort.id}:{item.id}"
     formed = await peers.round_of(session, key)

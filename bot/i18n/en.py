@@ -250,6 +250,9 @@ MESSAGES: dict[str, str] = {
         "Give your feedback by {deadline}. Press the button and I'll "
         "ask you {count} short questions, one at a time."
     ),
+    "peer.alone": (
+        "There is nobody else in your group for this round right now, so this step is yours alone this time."
+    ),
     "peer.anonymous": "a colleague from your group",
     "peer.give": "Give feedback",
     "peer.question": "({step}/{count}) {question}",

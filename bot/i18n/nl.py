@@ -261,6 +261,7 @@ MESSAGES: dict[str, str] = {
         "Geef je feedback vóór {deadline}. Druk op de knop, dan stel "
         "ik je {count} korte vragen, één voor één."
     ),
+    "peer.alone": "Er is deze ronde niemand anders in je groep, dus deze stap doe je deze keer alleen.",
     "peer.anonymous": "een collega uit je groep",
     "peer.give": "Feedback geven",
     "peer.question": "({step}/{count}) {question}",
