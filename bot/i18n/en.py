@@ -39,6 +39,7 @@ MESSAGES: dict[str, str] = {
         "- /pause and /resume: take a break from messages, and come back\n"
         "- /language nl or /language en: switch language\n"
         "- /coach: talk to a human coach\n"
+        "- /peers: whether you take part in peer-feedback rounds (/peers off, /peers on)\n"
         "- /help: this list\n\n"
         "When I ask a reflection question, just type your answer."
     ),

@@ -43,6 +43,7 @@ MESSAGES: dict[str, str] = {
         "- /pause en /resume: even geen berichten, en weer verder\n"
         "- /language nl of /language en: wissel van taal\n"
         "- /coach: praat met een echte coach\n"
+        "- /peers: of je meedoet aan peer-feedback rondes (/peers off, /peers on)\n"
         "- /help: dit overzicht\n\n"
         "Als ik je een reflectievraag stel, typ je gewoon je antwoord."
     ),
