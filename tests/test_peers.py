@@ -355,3 +355,23 @@ async def test_a_cohort_of_one_active_learner_gets_a_kind_word_and_no_round(
         assert step.text.startswith(translate("nl", "peer.alone"))
         assert [c.label for c in step.choices][:1] == [translate("nl", "button.done.peer-feedback")]
         assert await alone.feedback() == []
+
+
+async def test_a_too_long_answer_or_thanks_is_refused_and_the_question_stays_open(cohort: Cohort) -> None:
+    await cohort.at(ROUND_STARTS)
+    anna = await cohort.person("anna")
+    receiver = await cohort.name_of(
+        next(f for f in await cohort.feedback() if f.giver_id == anna).receiver_id
+    )
+    await cohort.press("anna", translate("nl", "peer.give"))
+    await cohort.say("anna", "x" * 4001)
+    assert cohort.last("anna").text == translate("nl", "coach.too_long")
+    await cohort.say("anna", "Korter")  # still the first question's answer
+    assert cohort.last("anna").text == "(2/2) Wat raad je aan?"
+    await cohort.say("anna", "Ga zo door")
+    await cohort.press("anna", translate("nl", "peer.send"))
+    await cohort.press(receiver, translate("nl", "peer.thank"))
+    await cohort.say(receiver, "d" * 501)
+    assert cohort.last(receiver).text == translate("nl", "peer.thank.too_long", limit=500)
+    await cohort.say(receiver, "Dank")
+    assert cohort.last(receiver).text == translate("nl", "peer.thank.sent")

@@ -233,12 +233,17 @@ async def _ask_next(turn: Turn, learner: Learner, feedback: PeerFeedback) -> Non
 
 
 async def _answered(turn: Turn, learner: Learner, prompt: Prompt, text: str) -> None:
-    prompts.close(prompt, now=turn.now)
-    turn.session.add(prompt)
+    thanks = _THANKS in prompt.purpose
+    # Too long: the question stays open, so a shorter answer still answers it.
+    if thanks and len(text) > MAX_THANKS:
+        turn.say("peer.thank.too_long", limit=MAX_THANKS)
+        return
     if too_long(text):
         turn.say("coach.too_long")
         return
-    if _THANKS in prompt.purpose:
+    prompts.close(prompt, now=turn.now)
+    turn.session.add(prompt)
+    if thanks:
         await _thank(turn, int(prompt.purpose[_THANKS]), text)
         return
     feedback = await turn.session.get(PeerFeedback, int(prompt.purpose[_ANSWER]))
@@ -274,9 +279,6 @@ async def _send(turn: Turn, learner: Learner, feedback: PeerFeedback) -> None:
 async def _thank(turn: Turn, feedback_id: int, text: str) -> None:
     feedback = await turn.session.get(PeerFeedback, feedback_id)
     if feedback is None or feedback.thanks is not None:
-        return
-    if len(text) > MAX_THANKS:
-        turn.say("peer.thank.too_long", limit=MAX_THANKS)
         return
     feedback.thanks = text
     turn.session.add(feedback)
