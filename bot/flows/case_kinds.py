@@ -21,13 +21,13 @@ from zoneinfo import ZoneInfo
 from bot.domain.messages import Choice, Reply
 from bot.domain.text import questions_and_answers, verbatim
 from bot.flows.asking import with_prompt
-from bot.flows.learners import load_learner
+from bot.flows.learners import load_current_learner
 from bot.flows.progress import summarize
 from bot.i18n import translate
 from bot.kinds import DeliveryKind
 from bot.storage import cases, outbox
 from bot.storage.models import CaseMessage, CoachCase, Cohort, Delivery, PeerFeedback, PeerRound, Person
-from bot.storage.repository import Session, current_enrolment, identities_of, responses_of
+from bot.storage.repository import Session, identities_of, responses_of
 from content.model import Program
 
 PREFIX: Final = "k:"  # the case buttons' values: bot/flows/coaching.py
@@ -172,8 +172,7 @@ async def _post_text(
     name = verbatim(learner.name if learner else "?")
     title = translate(language, "coach.post.title", case=case.id, learner=name)
     lines = [title]
-    enrolment = await current_enrolment(session, case.person_id)
-    loaded = await load_learner(session, enrolment.id, programs) if enrolment and enrolment.id else None
+    loaded = await load_current_learner(session, case.person_id, programs)
     responses = list(await responses_of(session, loaded.enrolment_id)) if loaded is not None else []
     if loaded is not None:
         summary = await summarize(session, loaded, now=case.opened_at)

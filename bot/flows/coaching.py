@@ -43,13 +43,13 @@ from bot.flows.case_kinds import (
 )
 from bot.flows.coach_phrases import asks_for_a_coach
 from bot.flows.expectation import expectation_text
-from bot.flows.learners import load_learner
+from bot.flows.learners import load_current_learner
 from bot.flows.planning import replan
 from bot.flows.rules import Event
 from bot.flows.turn import Learner, Turn
 from bot.storage import cases, outbox, prompts
 from bot.storage.models import CoachCase, Cohort, Person
-from bot.storage.repository import Session, current_enrolment
+from bot.storage.repository import Session
 from content.model import Program
 from scheduler.working_hours import add_working_hours
 
@@ -295,10 +295,7 @@ async def _resume_journey(
     session: Session, case: CoachCase, *, now: datetime, programs: Mapping[str, Program]
 ) -> None:
     """Nudges waited while the case was open; like /resume, what was missed is offered once."""
-    enrolment = await current_enrolment(session, case.person_id)
-    if enrolment is None or enrolment.id is None:
-        return
-    learner = await load_learner(session, enrolment.id, programs)
+    learner = await load_current_learner(session, case.person_id, programs)
     if learner is None or learner.enrolment.paused_at is not None:
         return
     learner.enrolment.active_since = now

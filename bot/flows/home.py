@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.home import HomeSection, HomeView
 from bot.domain.messages import Identity
-from bot.flows.learners import load_learner
+from bot.flows.learners import load_current_learner
 from bot.flows.menu import optional_modules
 from bot.flows.progress import ProgressSummary, summarize
 from bot.flows.scoring import Comparison, compare, competency_scores
@@ -24,7 +24,7 @@ from bot.flows.turn import Learner
 from bot.i18n import CATALOGUES, translate
 from bot.storage import outbox
 from bot.storage.models import Person
-from bot.storage.repository import Session, assessment_answers, current_enrolment, identity_of
+from bot.storage.repository import Session, assessment_answers, identity_of
 from content.model import Intervention, Program
 
 NEXT_ITEMS = 3  # how many coming deliveries the home lists
@@ -59,8 +59,7 @@ async def home_for(
     person = await session.get(Person, known.person_id) if known is not None else None
     if person is None or person.id is None:
         return stranger_home()
-    enrolment = await current_enrolment(session, person.id)
-    learner = await load_learner(session, enrolment.id, programs) if enrolment and enrolment.id else None
+    learner = await load_current_learner(session, person.id, programs)
     if learner is None:
         return not_enrolled_home(person.language or "nl")
     return learner_home(await facts_of(session, learner, now=now))

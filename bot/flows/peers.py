@@ -32,7 +32,7 @@ from bot.domain.messages import Choice, Reply
 from bot.domain.text import questions_and_answers, too_long, verbatim
 from bot.flows.asking import with_prompt
 from bot.flows.case_kinds import post_case
-from bot.flows.learners import load_learner
+from bot.flows.learners import load_current_learner
 from bot.flows.pairing import Candidate, pair
 from bot.flows.rules import Event
 from bot.flows.turn import Learner, Turn
@@ -40,7 +40,7 @@ from bot.i18n import translate
 from bot.kinds import DeliveryKind
 from bot.storage import cases, outbox, peers, prompts
 from bot.storage.models import CoachCase, Delivery, PeerFeedback, PeerRound, Person, Prompt
-from bot.storage.repository import Session, current_enrolment, ensure_progress
+from bot.storage.repository import Session, ensure_progress
 from content.model import Intervention, Program
 
 PREFIX: Final = "p:"
@@ -438,8 +438,7 @@ async def _feedback_and_learner(
     feedback = await session.get(PeerFeedback, delivery.payload.get("feedback"))
     if feedback is None or delivery.person_id is None:
         return None
-    enrolment = await current_enrolment(session, delivery.person_id)
-    learner = await load_learner(session, enrolment.id, programs) if enrolment and enrolment.id else None
+    learner = await load_current_learner(session, delivery.person_id, programs)
     formed = await session.get(PeerRound, feedback.round_id)
     if learner is None or formed is None:
         return None
@@ -498,8 +497,7 @@ async def _sendable_for(
     session: Session, person_id: int, now: datetime, programs: Mapping[str, Program]
 ) -> datetime:
     """When a peer message may reach this person: their next moment in the send window."""
-    enrolment = await current_enrolment(session, person_id)
-    learner = await load_learner(session, enrolment.id, programs) if enrolment and enrolment.id else None
+    learner = await load_current_learner(session, person_id, programs)
     return learner.next_sendable(now) if learner is not None else now
 
 
