@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from content.check import CheckResult, Problem, check_tree
+from content.loader import load_programs
+from content.model import DEFAULT_PEER_PROMPTS, PeerRound
 from tests.content.conftest import PROGRAM_MD, Tree
 
 INTERVENTION_KEYS = (
@@ -621,4 +623,12 @@ def test_a_peer_feedback_step_with_its_options_loads_them(tree: Tree) -> None:
         "closes: 3 days",
         "group: trios",
     )
+    write(tree, "q.md", "title: Q", "type: peer-feedback", "when: at s1")
     assert tree.problems() == []
+    program = load_programs(tree.root)["demo"]
+    chosen, default = program.intervention("p"), program.intervention("q")
+    assert chosen.peer == PeerRound(
+        prompts=("Wat zag je", "Wat nu"), anonymous=True, closes_days=3, group="trios"
+    )
+    assert default.peer == PeerRound(prompts=())
+    assert program.peer_prompts(default) == DEFAULT_PEER_PROMPTS[program.language]
