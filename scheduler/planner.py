@@ -29,10 +29,11 @@ Steps and the edge cases they decide:
    (informational). Items due between `active_since` and `now` keep their time: they are due.
    `catch_up_at` is the next allowed slot at or after max(now, active_since).
 5. `max_per_day` per learner-local date: items are taken in order (slotted time, then program
-   order, then occurrence); messages delivered that day (history) count, the catch-up offer counts
+   order, then occurrence); messages delivered that day (history) count, and so do the day's
+   `other_messages` (peer feedback and a round's notices, sent or due); the catch-up offer counts
    as one message placed before items due at the same moment, and an item that finds its day full
    moves to the next workday's window start (cascading), so order is kept. The catch-up offer
-   moves the same way.
+   moves the same way. `next_free_slot` places a message outside the plan by the same rule.
 """
 
 from __future__ import annotations
@@ -70,6 +71,9 @@ class PlanInput:
     history: Mapping[tuple[str, str], ItemHistory]  # (intervention_id, occurrence) -> history
     catch_up_offered: frozenset[str]  # intervention ids already offered as catch-up once
     now: datetime
+    # Messages outside the plan that count toward the daily cap (a colleague's feedback, a
+    # round's reminder), sent or due: they take their day's places before planned items do.
+    other_messages: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +126,15 @@ def plan(data: PlanInput) -> Plan:
     catch_up_at = _catch_up_slot(data) if catch_up else None
     deliveries, catch_up_at = _apply_cap(current, catch_up_at, data)
     return Plan(deliveries=deliveries, catch_up=catch_up, catch_up_at=catch_up_at, skipped=skipped)
+
+
+def next_free_slot(data: PlanInput, moment: datetime) -> datetime:
+    """When a message outside the plan (`other_messages`) may reach the learner: the first
+    allowed slot at or after `moment` on a day whose cap is not yet taken by what was delivered
+    and by the other messages. Planned items still waiting make room: a re-plan that counts the
+    new message moves them on."""
+    _check_input(data)
+    return _place(_slot(moment, data), _delivered_per_day(data), data)
 
 
 def moved_by_delivery(data: PlanInput, item: tuple[str, str]) -> bool:
@@ -238,13 +251,15 @@ def _place(due_at: datetime, counts: Counter[date], data: PlanInput) -> datetime
 
 
 def _delivered_per_day(data: PlanInput) -> Counter[date]:
-    """Messages already delivered per learner-local date; on-enrol items do not count."""
+    """Messages per learner-local date: delivered items (on-enrol items do not count) and the
+    messages outside the plan."""
     immediate = {item.id for item in data.program.interventions if isinstance(item.when, OnEnrol)}
-    return Counter(
-        local_date(entry.delivered_at, data.learner_timezone)
+    delivered = [
+        entry.delivered_at
         for (item_id, _), entry in data.history.items()
         if entry.delivered_at is not None and item_id not in immediate
-    )
+    ]
+    return Counter(local_date(moment, data.learner_timezone) for moment in [*delivered, *data.other_messages])
 
 
 def _check_input(data: PlanInput) -> None:
@@ -252,6 +267,7 @@ def _check_input(data: PlanInput) -> None:
     named = [("now", data.now), ("active_since", data.active_since)]
     named += [(f"history[{key}].delivered_at", entry.delivered_at) for key, entry in data.history.items()]
     named += [(f"history[{key}].done_at", entry.done_at) for key, entry in data.history.items()]
+    named += [(f"other_messages[{n}]", moment) for n, moment in enumerate(data.other_messages)]
     for name, moment in named:
         if moment is not None and moment.tzinfo is None:
             raise ValueError(f"plan input `{name}` must be timezone-aware (UTC)")

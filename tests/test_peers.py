@@ -255,6 +255,43 @@ async def test_one_reminder_halfway_and_a_kind_word_for_a_no_show_at_the_close(c
     assert cohort.last(waiting_for).text.startswith("**Feedback van")
 
 
+TIP = """---
+id: tip
+title: Een tip
+type: tip
+when: 2 days after s1 at 11:00
+---
+Vraag vandaag iemand om feedback.
+"""
+
+
+async def test_a_colleagues_feedback_takes_a_place_under_the_receivers_daily_cap(
+    tmp_path: Path, samen: dict[str, Program]
+) -> None:
+    folder = tmp_path / "programs" / "samen"
+    (folder / "program.md").write_text(PROGRAM.replace("max_per_day: 3", "max_per_day: 1"), encoding="utf-8")
+    (folder / "02-tip.md").write_text(TIP, encoding="utf-8")  # Thursday 11:00, one message a day
+    programs = load_programs(tmp_path / "programs")
+    clock = FrozenClock(MONDAY)
+    adapter = MemoryAdapter()
+    async with app_on(tmp_path, programs, clock, adapter) as app:
+        cohort = await _started(app, adapter, clock, tmp_path / "samen.yaml", programs)
+        await cohort.at(ROUND_STARTS)
+        await cohort.at(datetime(2027, 1, 14, 8, 0, tzinfo=UTC))  # Thursday 09:00
+        anna = await cohort.person("anna")
+        receiver = await cohort.name_of(
+            next(f for f in await cohort.feedback() if f.giver_id == anna).receiver_id
+        )
+        await _give(cohort, "anna", "Je luisterde goed", "Vraag door")
+        assert cohort.last(receiver).text.startswith("**Feedback van Anna de Vries")
+
+        await cohort.at(datetime(2027, 1, 14, 10, 0, tzinfo=UTC))  # Thursday 11:00: the tip's time
+        tipped = {name for name in LEARNERS if "Vraag vandaag iemand" in cohort.last(name).text}
+        assert tipped == set(LEARNERS) - {receiver}  # the feedback took the receiver's place today
+        await cohort.at(datetime(2027, 1, 15, 7, 0, tzinfo=UTC))  # Friday 08:00
+        assert "Vraag vandaag iemand" in cohort.last(receiver).text
+
+
 async def test_who_opted_out_is_left_out_and_gets_the_step_as_their_own_task(cohort: Cohort) -> None:
     await cohort.say("sanne", "/peers off")
     assert cohort.last("sanne").text == translate("nl", "peer.turned.off")

@@ -22,6 +22,7 @@ from rich.markdown import Markdown
 from rich.panel import Panel
 
 from bot.adapters.base import InboundHandler
+from bot.domain.mentions import SCHEME
 from bot.domain.messages import Choice, Identity, Inbound, InboundAck, Outbound, Platform, SendReceipt
 from scheduler.clock import Clock
 
@@ -79,7 +80,7 @@ class ConsoleAdapter:
         return await self._handler(inbound)
 
     def _print_plain(self, stamp: str, message: Outbound) -> None:
-        lines = [f"[{stamp}] Coachbot:", _marked(message) + _unescaped(message.text)]
+        lines = [f"[{stamp}] Coachbot:", _marked(message) + _unescaped(_names_only(message.text))]
         lines += [f"[image: {image}]" for image in message.images]
         lines += [f"  [{key}] {choice.label}" for key, choice in _keyed(message.choices)]
         self._output.write("\n".join(lines) + "\n\n")
@@ -88,7 +89,7 @@ class ConsoleAdapter:
     def _print_rich(self, stamp: str, message: Outbound) -> None:
         assert self._console is not None
         title = f"{_marked(message)}Coachbot · {stamp}"
-        self._console.print(Panel(Markdown(message.text), title=title, title_align="left"))
+        self._console.print(Panel(Markdown(_names_only(message.text)), title=title, title_align="left"))
         for image in message.images:
             self._console.print(f"[dim]image: {image}[/dim]")
         for key, choice in _keyed(message.choices):
@@ -101,6 +102,14 @@ class ConsoleAdapter:
 # is itself. Code is found by its backticks, not by a full parse: our Markdown rarely has any.
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~\n])")
 _CODE = re.compile(r"((?<!\\)```.*?```|(?<!\\)`[^`\n]*`)", re.DOTALL)
+
+
+# A person link (bot.domain.mentions) points at chat accounts the console has none of: the name.
+_PERSON_LINK = re.compile(r"\[((?:\\.|[^\]\\])*)\]\(" + re.escape(SCHEME) + r"[^)\s]*\)")
+
+
+def _names_only(markdown: str) -> str:
+    return _PERSON_LINK.sub(r"\1", markdown)
 
 
 def _unescaped(markdown: str) -> str:

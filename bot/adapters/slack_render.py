@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 
+from bot.domain.mentions import accounts_in
 from bot.domain.messages import Choice
 
 Block = dict[str, Any]
@@ -377,6 +378,9 @@ def _flatten(segments: Sequence[str | _Image]) -> str:
 
 
 def _link(href: str, label: str) -> str:
+    accounts = accounts_in(href)
+    if accounts is not None:  # a person: a mention where they are in this workspace
+        return f"<@{accounts['slack']}>" if "slack" in accounts else label
     url = escape(href).replace("|", "%7C")
     if not label or label == url:
         return f"<{url}>"

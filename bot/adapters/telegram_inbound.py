@@ -90,6 +90,7 @@ def _message(message: Message, *, event_id: str, received_at: datetime) -> Inbou
         display_name=sender.first_name if sender is not None else message.chat.first_name,
         in_room=in_room,
         attachment=attachment,
+        handle=sender.username if sender is not None else message.chat.username,
     )
 
 
@@ -106,6 +107,7 @@ def _pressed(query: CallbackQuery, *, event_id: str, received_at: datetime) -> I
         reply_to=message_id(chat.id, query.message.message_id),
         display_name=query.from_user.first_name,
         in_room=in_room,
+        handle=query.from_user.username,
     )
 
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 
+from bot.domain.mentions import accounts_in
+
 MESSAGE_LIMIT = 4096
 """Telegram's limit for one message's text, counted here on the HTML (a safe upper bound)."""
 
@@ -146,6 +148,9 @@ def _inline(node: SyntaxTreeNode) -> str:
 
 
 def _link(href: str, inner: str) -> str:
+    accounts = accounts_in(href)
+    if accounts is not None:  # a person: their @username, which Telegram links by itself
+        return f"{inner} (@{accounts['telegram']})" if "telegram" in accounts else inner
     if href.startswith("mailto:") or not href:
         return inner  # Telegram links e-mail addresses in text by itself
     if not href.startswith(_LINK_SCHEMES):

@@ -56,7 +56,8 @@ class Inbound:
     one of its messages). `attachment` says a photo or file came with it (its caption, if any,
     is the `text`); the core passes on only text.
     `typed_key` is a choice's key typed where there are no buttons (the console): the core
-    looks it up among the person's open choices.
+    looks it up among the person's open choices. `handle` is the writer's public name on the
+    platform where it has one (a Telegram @username, without the @); the core keeps the latest.
     """
 
     identity: Identity
@@ -69,6 +70,7 @@ class Inbound:
     typed_key: str | None = None
     in_room: bool = False
     attachment: bool = False
+    handle: str | None = None
 
     @property
     def command(self) -> tuple[str, str] | None:

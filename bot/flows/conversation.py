@@ -181,8 +181,9 @@ class Conversation:
         )
         if known is not None:
             identity, found = known
-            if identity.blocked_at is not None:
+            if identity.blocked_at is not None or identity.handle != inbound.handle:
                 identity.blocked_at = None  # writing to us again means they are back
+                identity.handle = inbound.handle  # a changed or removed @username
                 turn.session.add(identity)
             return found
         person = await self._link_new(turn, inbound, lookup)

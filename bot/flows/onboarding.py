@@ -30,7 +30,7 @@ async def link_by_email(turn: Turn, inbound: Inbound, *, email: str | None = Non
     person = await person_by_email(turn.session, email)
     if person is None or person.id is None:
         return None
-    return link(turn, person, inbound.identity)
+    return link(turn, person, inbound.identity, handle=inbound.handle)
 
 
 async def link_by_invite(turn: Turn, inbound: Inbound) -> Person | None:
@@ -57,7 +57,7 @@ async def link_by_invite(turn: Turn, inbound: Inbound) -> Person | None:
         return None
     invite.used_at = turn.now
     turn.session.add(invite)
-    return link(turn, person, inbound.identity)
+    return link(turn, person, inbound.identity, handle=inbound.handle)
 
 
 async def _invited_person(turn: Turn, invite: invites.Invite) -> Person | None:
@@ -132,7 +132,7 @@ def _first_name(person: Person) -> str:
     return person.name.split(" ", 1)[0]
 
 
-def link(turn: Turn, person: Person, identity: Identity) -> Person:
+def link(turn: Turn, person: Person, identity: Identity, *, handle: str | None = None) -> Person:
     """From now on this chat account is this person."""
     assert person.id is not None
     turn.session.add(
@@ -140,6 +140,7 @@ def link(turn: Turn, person: Person, identity: Identity) -> Person:
             person_id=person.id,
             platform=identity.platform,
             external_id=identity.external_id,
+            handle=handle,
             created_at=turn.now,
         )
     )

@@ -23,29 +23,31 @@ Button values: `p:give:<feedback>`, `p:send:<feedback>`, `p:redo:<feedback>`,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from bot.domain.mentions import person_link
 from bot.domain.messages import Choice, Reply
 from bot.domain.text import questions_and_answers, too_long, verbatim
 from bot.flows.asking import with_prompt
 from bot.flows.case_kinds import post_case
 from bot.flows.learners import load_current_learner
 from bot.flows.pairing import Candidate, pair
+from bot.flows.planning import free_slot, replan
 from bot.flows.rules import Event
 from bot.flows.turn import Learner, Turn
 from bot.i18n import translate
 from bot.kinds import DeliveryKind
 from bot.storage import cases, outbox, peers, prompts
-from bot.storage.models import CoachCase, Delivery, PeerFeedback, PeerRound, Person, Prompt
-from bot.storage.repository import Session, ensure_progress
+from bot.storage.models import CoachCase, Delivery, Identity, PeerFeedback, PeerRound, Person, Prompt
+from bot.storage.repository import Session, ensure_progress, identities_of
 from content.model import Intervention, Program
 
 PREFIX: Final = "p:"
-FEEDBACK: Final = "peer_feedback"  # the giver's feedback, to the receiver
-NOTICE: Final = "peer_notice"  # a thank-you, a reminder, a round closed without feedback
+FEEDBACK: Final = peers.FEEDBACK_KIND  # the giver's feedback, to the receiver
+NOTICE: Final = peers.NOTICE_KIND  # a thank-you, a reminder, a round closed without feedback
 _ANSWER: Final = "peer"  # a text prompt's purpose: the next answer of a feedback
 _THANKS: Final = "peer-thanks"  # a text prompt's purpose: the receiver's thank-you
 MAX_THANKS: Final = 500
@@ -64,9 +66,9 @@ async def introduction(
     if given is None:
         return None
     language = learner.language
-    receiver = await _name(session, given.receiver_id, formed, language)
+    receiver = await _name(session, given.receiver_id, formed, language, mention=True)
     received = await peers.received_by(session, _id(formed), learner.person_id)
-    giver = await _name(session, received.giver_id, formed, language) if received else receiver
+    giver = await _name(session, received.giver_id, formed, language, mention=True) if received else receiver
     parts = [f"**{item.title}**"]
     if received is not None and received.giver_id == given.receiver_id:  # a pair: each other
         parts.append(translate(language, "peer.intro.pair", partner=receiver))
@@ -358,20 +360,25 @@ async def _peer_message(
     now: datetime,
     programs: Mapping[str, Program],
 ) -> bool:
-    """A round's message to a member, due at their next moment in the send window; False if
-    its key was written before."""
-    due = await _sendable_for(session, person_id, now, programs)
-    return await outbox.enqueue(
+    """A round's message to a member, due at their next moment in the send window on a day with
+    room under their daily cap (their nudges that day move on); False if its key was written
+    before."""
+    learner = await load_current_learner(session, person_id, programs)
+    due = await free_slot(session, learner, now) if learner is not None else now
+    written = await outbox.enqueue(
         session, key=key, person_id=person_id, kind=kind, due_at=due, payload=dict(payload), now=now
     )
+    if written and learner is not None:
+        await replan(session, learner, now=now)
+    return written
 
 
 # --- delivery kinds --------------------------------------------------------------------------
 
 
 def peer_kinds(programs: Mapping[str, Program]) -> list[DeliveryKind]:
-    """The feedback itself (to its receiver) and the round's notices; both wait for the send
-    window like any nudge (bot/flows/peers.py `_sendable_for`)."""
+    """The feedback itself (to its receiver) and the round's notices; both keep to the send
+    window and take a place under the daily cap (`_peer_message`)."""
 
     async def render_feedback(session: Session, delivery: Delivery) -> Reply | None:
         found = await _feedback_and_learner(session, delivery, programs)
@@ -472,14 +479,33 @@ async def journal_entries(turn: Turn, learner: Learner) -> list[str]:
 
 
 async def _name(
-    session: Session, person_id: int, formed: PeerRound, language: str, *, known: bool = False
+    session: Session,
+    person_id: int,
+    formed: PeerRound,
+    language: str,
+    *,
+    known: bool = False,
+    mention: bool = False,
 ) -> str:
     """A member as others in the round see them: their name, or, in an anonymous round, "a
-    colleague from your group" (`known`: the giver knows whom they gave to)."""
+    colleague from your group" (`known`: the giver knows whom they gave to). `mention`: a link
+    each platform shows its own way (a Slack mention, a Telegram @username)."""
     if formed.anonymous and not known:
         return translate(language, "peer.anonymous")
     person = await session.get(Person, person_id)
-    return verbatim(person.name) if person is not None else "?"
+    if person is None:
+        return "?"
+    if not mention:
+        return verbatim(person.name)
+    return person_link(person.name, _accounts(await identities_of(session, person_id)))
+
+
+def _accounts(identities: Sequence[Identity]) -> dict[str, str]:
+    """Where a person can be pointed at: their Slack user id, their Telegram @username."""
+    reachable = [identity for identity in identities if identity.blocked_at is None]
+    accounts = {i.platform: i.external_id for i in reachable if i.platform == "slack"}
+    accounts |= {i.platform: i.handle for i in reachable if i.platform == "telegram" and i.handle}
+    return accounts
 
 
 async def _questions(turn: Turn, learner: Learner, feedback: PeerFeedback) -> tuple[str, ...]:
@@ -491,14 +517,6 @@ async def _round(turn: Turn, feedback: PeerFeedback) -> PeerRound:
     formed = await turn.session.get(PeerRound, feedback.round_id)
     assert formed is not None
     return formed
-
-
-async def _sendable_for(
-    session: Session, person_id: int, now: datetime, programs: Mapping[str, Program]
-) -> datetime:
-    """When a peer message may reach this person: their next moment in the send window."""
-    learner = await load_current_learner(session, person_id, programs)
-    return learner.next_sendable(now) if learner is not None else now
 
 
 async def _close_pressed(turn: Turn, learner: Learner, value: str) -> None:

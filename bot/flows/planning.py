@@ -9,12 +9,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Final
 
 from bot.flows.turn import Learner
-from bot.storage import outbox
+from bot.storage import outbox, peers
 from bot.storage.models import Progress
 from bot.storage.repository import Session, progress_of
-from scheduler.planner import ItemHistory, Plan, PlanInput, moved_by_delivery, plan
+from scheduler.planner import ItemHistory, Plan, PlanInput, moved_by_delivery, next_free_slot, plan
+
+# Rows outside the plan that take a place under the learner's daily cap: a colleague's
+# feedback and a round's notices. Answers to what the learner just did (replies) do not.
+CAPPED_KINDS: Final = (peers.FEEDBACK_KIND, peers.NOTICE_KIND)
 
 
 def planned_key(enrolment_id: int, intervention_id: str, occurrence: str) -> str:
@@ -23,8 +28,15 @@ def planned_key(enrolment_id: int, intervention_id: str, occurrence: str) -> str
 
 async def replan(session: Session, learner: Learner, *, now: datetime) -> outbox.PlanChange:
     """Bring the learner's unsent deliveries in line with the plan; offer missed items once."""
-    data = plan_input(learner, await progress_of(session, learner.enrolment_id), now=now)
+    data = await _input(session, learner, await progress_of(session, learner.enrolment_id), now=now)
     return await _write_plan(session, learner, plan(data), now=now)
+
+
+async def free_slot(session: Session, learner: Learner, moment: datetime) -> datetime:
+    """When a message outside the plan may reach the learner: in their send window, on a day
+    with room under the cap (scheduler.planner.next_free_slot). Re-plan after writing it."""
+    data = await _input(session, learner, await progress_of(session, learner.enrolment_id), now=moment)
+    return next_free_slot(data, moment)
 
 
 async def replan_after_delivery(
@@ -33,7 +45,7 @@ async def replan_after_delivery(
     """`replan` after the first delivery of `item` (intervention id, occurrence), recorded in
     `progress` (the learner's rows), only when that delivery moves the plan: the outbox holds
     the plan from before it, and most sends move nothing (scheduler.planner.moved_by_delivery)."""
-    data = plan_input(learner, progress, now=now)
+    data = await _input(session, learner, progress, now=now)
     if moved_by_delivery(data, item):
         await _write_plan(session, learner, plan(data), now=now)
 
@@ -61,8 +73,18 @@ async def _write_plan(
     return change
 
 
-def plan_input(learner: Learner, progress: Sequence[Progress], *, now: datetime) -> PlanInput:
-    """The planner's input: the learner as loaded and their progress rows (the history)."""
+async def _input(
+    session: Session, learner: Learner, progress: Sequence[Progress], *, now: datetime
+) -> PlanInput:
+    others = await outbox.message_times(session, person_id=learner.person_id, kinds=CAPPED_KINDS)
+    return plan_input(learner, progress, now=now, other_messages=others)
+
+
+def plan_input(
+    learner: Learner, progress: Sequence[Progress], *, now: datetime, other_messages: Sequence[datetime] = ()
+) -> PlanInput:
+    """The planner's input: the learner as loaded, their progress rows (the history) and the
+    times of their messages outside the plan that count toward the cap."""
     enrolment = learner.enrolment
     history = {
         (row.intervention_id, row.occurrence): ItemHistory(delivered_at=row.delivered_at, done_at=row.done_at)
@@ -79,6 +101,7 @@ def plan_input(learner: Learner, progress: Sequence[Progress], *, now: datetime)
         history=history,
         catch_up_offered=frozenset(enrolment.catch_up_offered),
         now=now,
+        other_messages=tuple(other_messages),
     )
 
 

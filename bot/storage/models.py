@@ -45,6 +45,9 @@ class Identity(SQLModel, table=True):
     person_id: int = Field(foreign_key="persons.id", ondelete="CASCADE", index=True)
     platform: str  # "console" | "telegram" | "slack"
     external_id: str
+    # Their public name on the platform where it has one (a Telegram @username, without the @),
+    # as last seen: a peer-feedback partner is named by it.
+    handle: str | None = None
     blocked_at: datetime | None = _utc(default=None)  # the person blocked the bot here
     created_at: datetime = _utc()
 

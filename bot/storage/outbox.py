@@ -464,6 +464,17 @@ async def upcoming(session: AsyncSession, *, enrolment_id: int, limit: int) -> l
     return list((await session.exec(statement)).all())
 
 
+async def message_times(session: AsyncSession, *, person_id: int, kinds: Collection[str]) -> list[datetime]:
+    """When the person's rows of `kinds` went out (sent) or will (unsent, or on their way):
+    the messages outside their plan that take a place under the daily cap."""
+    statement = select(Delivery.sent_at, Delivery.due_at).where(
+        col(Delivery.person_id) == person_id,
+        col(Delivery.kind).in_(kinds),
+        col(Delivery.status).in_((*UNSENT, SENDING, SENT)),
+    )
+    return [sent_at or due_at for sent_at, due_at in (await session.exec(statement)).all()]
+
+
 async def redirect_reply(session: AsyncSession, delivery_id: int, *, to: tuple[str, str]) -> None:
     """Address a reply row to another chat, `to` = (platform, external id): its chat moved."""
     row = await session.get(Delivery, delivery_id)

@@ -23,6 +23,10 @@ WRITING: Final = "writing"  # answering the prompts
 CONFIRMING: Final = "confirming"  # shown whole: send, or write again
 GIVEN: Final = "given"  # sent to the receiver
 
+# The round's outbox rows: messages outside a learner's plan that count toward their daily cap.
+FEEDBACK_KIND: Final = "peer_feedback"  # the giver's feedback, to the receiver
+NOTICE_KIND: Final = "peer_notice"  # a thank-you, a reminder, a round closed without feedback
+
 _ROUNDS = PeerRound.__table__  # type: ignore[attr-defined]
 
 

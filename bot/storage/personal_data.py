@@ -181,7 +181,7 @@ PERSONAL_DATA: tuple[PersonalTable, ...] = (
         "identities",
         (PERSON,),
         (
-            *_columns(Category.IDENTITY, "platform", "external_id"),
+            *_columns(Category.IDENTITY, "platform", "external_id", "handle"),
             *_columns(Category.METADATA, "blocked_at", "created_at"),
         ),
     ),

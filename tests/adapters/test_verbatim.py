@@ -49,6 +49,7 @@ WRITERS_TEXTS = {
     "dutch": "Ik vond het lastig om ‘nee’ te zeggen – vooral tegen m’n manager.\nVolgende keer beter!",
     "paragraphs": "  eerste regel  \n\tingesprongen\n\n\n\nna drie lege regels\r\nWindows-regel",
     "full-width markers": "＊vet＊ ＿schuin＿ ｀code｀\n＞ citaat",
+    "person link": "Van [Carla](coachbot-person:slack=U0CARLA&telegram=carla_c)",
 }
 CASES = pytest.mark.parametrize("text", WRITERS_TEXTS.values(), ids=WRITERS_TEXTS.keys())
 

@@ -159,6 +159,7 @@ class FakeTelegramApi:
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     webhook: dict[str, Any] | None = None
     callback_answers: list[dict[str, Any]] = field(default_factory=list)
+    usernames: dict[int, str] = field(default_factory=dict)  # user id -> @username (without @)
     base_url: str = ""
     parked_polls: int = 0
     _failures: list[_Failure] = field(default_factory=list)
@@ -283,9 +284,17 @@ class FakeTelegramApi:
     def push_update(self, body: dict[str, Any]) -> int:
         """Queue an update (its `update_id` is assigned here) and return that id."""
         update_id = next(self._update_ids)
+        for event in body.values():
+            self._add_usernames(event)
         self.pending.append({"update_id": update_id, **body})
         self._notify()
         return update_id
+
+    def _add_usernames(self, event: dict[str, Any]) -> None:
+        """Fill in `usernames` where an update's sender or private chat has one."""
+        for person in (event.get("from"), event.get("chat")):
+            if isinstance(person, dict) and person.get("id") in self.usernames:
+                person["username"] = self.usernames[person["id"]]
 
     def push_text(
         self, chat_id: int, text: str, *, first_name: str = "Ada", reply_to: int | None = None
@@ -353,6 +362,7 @@ class FakeTelegramApi:
             "message": message,
             "data": data,
         }
+        self._add_usernames(query)
         self.pending.append({"update_id": update_id, "callback_query": query})
         self._notify()
         return update_id

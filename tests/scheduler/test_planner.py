@@ -13,7 +13,15 @@ from typing import Any
 import pytest
 
 from content.model import SendWindow
-from scheduler.planner import EMPTY_PLAN, ItemHistory, Plan, PlannedDelivery, moved_by_delivery, plan
+from scheduler.planner import (
+    EMPTY_PLAN,
+    ItemHistory,
+    Plan,
+    PlannedDelivery,
+    moved_by_delivery,
+    next_free_slot,
+    plan,
+)
 from tests.scheduler.planning_kit import LONDON, delivered, item, plan_input, program, utc, with_history
 
 BEFORE_START = utc(2027, 1, 1, 12)
@@ -216,6 +224,29 @@ def test_messages_delivered_that_day_count_toward_the_cap() -> None:
     history = {("a", ""): delivered(utc(2027, 1, 12, 8))}
     data = plan_input(prog, now=utc(2027, 1, 12, 8, 5), active_since=BEFORE_START, history=history)
     assert dues(plan(data)) == [("b", "", utc(2027, 1, 12, 9)), ("c", "", utc(2027, 1, 13, 7, 30))]
+
+
+def test_messages_outside_the_plan_take_their_days_places_first() -> None:
+    # A colleague's feedback due Tue 12:00 (sent or not): a and b cannot both go on Tuesday.
+    prog = program(item("a", "at s1"), item("b", "1 hours after s1"))
+    data = replace(plan_input(prog, now=BEFORE_START), other_messages=(utc(2027, 1, 12, 11),))
+    assert dues(plan(data)) == [("a", "", utc(2027, 1, 12, 8)), ("b", "", utc(2027, 1, 13, 7, 30))]
+
+
+def test_a_message_outside_the_plan_goes_in_the_window_on_a_day_with_room() -> None:
+    prog = program(item("a", "at s1"))
+    sunday_night = utc(2027, 1, 10, 22)
+    data = plan_input(prog, now=sunday_night, active_since=sunday_night)
+    assert next_free_slot(data, sunday_night) == utc(2027, 1, 11, 7, 30)  # Monday's window start
+    # Tuesday: a delivered and a colleague's feedback due: the next message waits for Wednesday.
+    tuesday = replace(
+        data,
+        history={("a", ""): delivered(utc(2027, 1, 12, 8))},
+        other_messages=(utc(2027, 1, 12, 9),),
+    )
+    assert next_free_slot(tuesday, utc(2027, 1, 12, 10)) == utc(2027, 1, 13, 7, 30)
+    # Planned items still waiting do not hold it back: a re-plan moves them on.
+    assert next_free_slot(data, utc(2027, 1, 12, 10)) == utc(2027, 1, 12, 10)
 
 
 def test_the_cap_counts_learner_local_days() -> None:
@@ -436,6 +467,7 @@ def test_a_delivery_before_first_contact_is_taken_to_move_the_plan() -> None:
         {"now": datetime(2027, 1, 12)},
         {"active_since": datetime(2027, 1, 12)},
         {"history": {("a", ""): ItemHistory(delivered_at=datetime(2027, 1, 12))}},
+        {"other_messages": (datetime(2027, 1, 12),)},
     ],
 )
 def test_naive_datetimes_are_refused(change: dict[str, Any]) -> None:
