@@ -25,6 +25,7 @@ from dotenv import load_dotenv
 from bot import reports
 from bot.adapters.base import ChatAdapter
 from bot.adapters.console import ConsoleAdapter
+from bot.adapters.email import EmailAdapter
 from bot.adapters.slack import SlackAdapter
 from bot.adapters.slack_settings import SlackSettings, load_slack_settings
 from bot.adapters.telegram import TelegramAdapter, WebhookSettings
@@ -319,6 +320,8 @@ async def _serve(settings: Settings, platforms: _Platforms) -> None:
     telegram = _telegram_adapter(settings, platforms, clock)
     slack = _slack_adapter(platforms, clock)
     adapters: list[ChatAdapter] = [adapter for adapter in (telegram, slack) if adapter is not None]
+    if settings.smtp_url:
+        adapters.append(EmailAdapter(*settings.require_smtp()))
     stop = _stop_on_signals()
     app = App(settings=settings, clock=clock, adapters=adapters, run_scheduler=True)
     async with app as running:

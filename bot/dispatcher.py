@@ -270,4 +270,9 @@ async def _block(session: Session, recipient: Identity, now: datetime) -> None:
         session.add(found)
 
 
-_PLATFORMS: dict[str, Platform] = {"console": "console", "telegram": "telegram", "slack": "slack"}
+_PLATFORMS: dict[str, Platform] = {
+    "console": "console",
+    "telegram": "telegram",
+    "slack": "slack",
+    "email": "email",
+}

@@ -1,8 +1,9 @@
 """DESIGN.md's dependency rules, checked by reading every import of the packages.
 
 Arrows: bot -> scheduler -> content, bot -> content; nothing imports bot. Only the Telegram
-adapter imports telegram, only the Slack adapter slack_bolt/slack_sdk, only bot/storage
-sqlmodel/sqlalchemy/alembic, only scheduler/jobs.py apscheduler.
+adapter imports telegram, only the Slack adapter slack_bolt/slack_sdk, only the e-mail adapter
+aiosmtplib/jinja2/markupsafe, only bot/storage sqlmodel/sqlalchemy/alembic, only
+scheduler/jobs.py apscheduler.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ RESTRICTED: dict[str, tuple[str, ...]] = {
     "telegram": ("bot/adapters/telegram",),
     "slack_bolt": ("bot/adapters/slack",),
     "slack_sdk": ("bot/adapters/slack",),
+    "aiosmtplib": ("bot/adapters/email",),
+    "jinja2": ("bot/adapters/email",),
+    "markupsafe": ("bot/adapters/email",),
     "sqlmodel": ("bot/storage/",),
     "sqlalchemy": ("bot/storage/",),
     "alembic": ("bot/storage/",),
@@ -73,6 +77,8 @@ def test_imports_follow_the_dependency_rules(path: Path) -> None:
         ("scheduler/planner.py", "import apscheduler", ["scheduler/planner.py imports apscheduler"]),
         ("bot/adapters/telegram.py", "from telegram import Bot", []),
         ("bot/adapters/slack_render.py", "from slack_sdk import WebClient", []),
+        ("bot/adapters/email_render.py", "from jinja2 import Environment", []),
+        ("bot/flows/x.py", "import aiosmtplib", ["bot/flows/x.py imports aiosmtplib"]),
         ("bot/storage/db.py", "from sqlalchemy import text", []),
         ("bot/flows/x.py", "from scheduler.planner import plan\nfrom content.model import Program", []),
     ],

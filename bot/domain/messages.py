@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-Platform = Literal["console", "telegram", "slack"]
+Platform = Literal["console", "telegram", "slack", "email"]
 MembershipKind = Literal["blocked", "unblocked", "moved"]
 
 
